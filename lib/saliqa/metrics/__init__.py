@@ -1,0 +1,1 @@
+"""Metrics: saliency-map agreement, rank / linear correlation, full-reference fidelity."""

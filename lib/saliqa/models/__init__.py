@@ -1,0 +1,1 @@
+"""Models: backbones and the studies' networks."""

@@ -1,0 +1,1 @@
+"""Simulated observers (eye fixations, crowd clicks, ratings) from documented generative models."""
