@@ -88,7 +88,7 @@ def validate(table: pd.DataFrame, kind: str, origin: str = "table") -> pd.DataFr
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
             raise ValueError(
-                f"{origin}: row {row} field {col!r} = {table[col].iloc[row]!r} is not a finite "
+                f"{origin}: row {row} field {col!r} = {_show(table[col].iloc[row])} is not a finite "
                 f"number ({int(bad.sum())} such rows)"
             )
     if kind == "fixations":
@@ -103,5 +103,10 @@ def _check_categories(table: pd.DataFrame, col: str, allowed: Iterable[str], ori
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise ValueError(
-            f"{origin}: row {row} field {col!r} = {table[col].iloc[row]!r}; expected one of {allowed}"
+            f"{origin}: row {row} field {col!r} = {_show(table[col].iloc[row])}; expected one of {allowed}"
         )
+
+
+def _show(value: object) -> str:
+    """A value as it should read in an error message (strings quoted, numbers plain)."""
+    return repr(value) if isinstance(value, str) else str(value)

@@ -1,0 +1,523 @@
+"""Deterministic image distortions for building image-quality test sets.
+
+Every function takes a ``uint8`` image, either RGB of shape ``(H, W, 3)`` or grey of shape
+``(H, W)``, and returns a new ``uint8`` array of the same shape (the input is never modified).
+Intermediate arithmetic is done in floating point; the result is rounded to the nearest integer
+(ties to even, as :func:`numpy.rint`) and clipped to ``[0, 255]``.
+
+============================  =====================  ==========================================
+name                          level parameter        stronger distortion when the level is ...
+============================  =====================  ==========================================
+``"jpeg"``                    ``quality`` (1..100)   lower
+``"gaussian_blur"``           ``sigma`` (px, >= 0)   higher
+``"motion_blur"``             ``length`` (px, >= 1)  higher
+``"contrast_change"``         ``factor`` (>= 0)      further from 1
+``"white_noise"``             ``sigma`` (grey lvls)  higher
+============================  =====================  ==========================================
+
+:func:`apply` dispatches by name through :data:`REGISTRY`, which also holds each distortion's
+default levels (used by :func:`saliqa.datasets.builtin.distorted_set`).
+
+Conventions
+-----------
+- JPEG: Pillow's encoder with its default settings stated explicitly: 4:2:0 chroma subsampling,
+  ``optimize=False``, ``progressive=False``, the standard IJG quantisation tables scaled by
+  ``quality``; decoded again with Pillow. Grey images are coded as one-channel JPEGs. Pillow
+  links libjpeg(-turbo); the bytes can differ between libjpeg versions, so bit-exactness is
+  guaranteed for a fixed environment only.
+- Blurs filter the two spatial axes only (channels are filtered independently) with OpenCV in
+  ``float32`` and border mode ``cv2.BORDER_REFLECT_101`` (``gfedcb|abcdefgh|gfedcba``, OpenCV's
+  default).
+- Angles are in degrees, counter-clockwise from the image's horizontal axis as displayed (rows
+  grow downwards, so ``angle=90`` is a vertical line).
+- Contrast change scales about the image's mean luminance (ITU-R BT.601 luma
+  ``0.299 R + 0.587 G + 0.114 B``, the grey value itself for grey images) by default, so the mean
+  brightness is kept; ``about="mid-grey"`` scales about 127.5 instead.
+- White noise is additive, zero-mean Gaussian, drawn independently per pixel and channel from
+  ``numpy.random.default_rng(seed)``; the same ``seed`` gives the same noise.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Literal
+
+import cv2
+import numpy as np
+from PIL import Image
+
+__all__ = [
+    "Distortion",
+    "REGISTRY",
+    "names",
+    "check_level",
+    "apply",
+    "jpeg",
+    "jpeg_bytes_size",
+    "gaussian_blur",
+    "motion_blur",
+    "motion_blur_kernel",
+    "contrast_change",
+    "white_noise",
+]
+
+_SUBSAMPLING = ("4:4:4", "4:2:2", "4:2:0")
+_LUMA_BT601 = np.array([0.299, 0.587, 0.114])
+
+
+# --------------------------------------------------------------------------- validation helpers
+
+
+def _check_image(image: Any, name: str = "image") -> np.ndarray:
+    """Return ``image`` if it is a non-empty uint8 (H, W) or (H, W, 3) array, else raise."""
+    if not isinstance(image, np.ndarray):
+        raise ValueError(
+            f"{name} must be a numpy uint8 array of shape (H, W) or (H, W, 3); "
+            f"got {type(image).__name__}"
+        )
+    if image.dtype != np.uint8:
+        raise ValueError(
+            f"{name} must have dtype uint8 (values 0..255); got {image.dtype} "
+            "(convert e.g. with skimage.util.img_as_ubyte)"
+        )
+    if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] != 3):
+        raise ValueError(
+            f"{name} must have shape (H, W) (grey) or (H, W, 3) (RGB); got shape {image.shape}"
+        )
+    if image.shape[0] == 0 or image.shape[1] == 0:
+        raise ValueError(f"{name} must be non-empty; got shape {image.shape}")
+    return image
+
+
+def _check_real(value: Any, name: str, minimum: float, inclusive: bool = True) -> float:
+    """Return ``value`` as float if it is a finite real number >= (or >) ``minimum``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{name} must be a real number; got {value!r}")
+    out = float(value)
+    ok = math.isfinite(out) and (out >= minimum if inclusive else out > minimum)
+    if not ok:
+        op = ">=" if inclusive else ">"
+        raise ValueError(f"{name} must be a finite number {op} {minimum:g}; got {value!r}")
+    return out
+
+
+def _check_int(value: Any, name: str, low: int, high: int) -> int:
+    """Return ``value`` as int if it is integral and in ``[low, high]``."""
+    if isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be an integer in {low}..{high}; got {value!r}")
+    if isinstance(value, (float, np.floating)) and math.isfinite(value) and float(value).is_integer():
+        value = int(value)
+    if not isinstance(value, (int, np.integer)) or not low <= int(value) <= high:
+        raise ValueError(f"{name} must be an integer in {low}..{high}; got {value!r}")
+    return int(value)
+
+
+def _check_seed(seed: Any, name: str = "seed") -> int:
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"{name} must be a non-negative integer; got {seed!r}")
+    return int(seed)
+
+
+def _to_uint8(values: np.ndarray) -> np.ndarray:
+    """Round to nearest (ties to even) and clip to [0, 255]."""
+    return np.clip(np.rint(values), 0, 255).astype(np.uint8)
+
+
+def _check_quality(quality: Any) -> int:
+    return _check_int(quality, "quality", 1, 100)
+
+
+def _check_subsampling(subsampling: Any) -> str:
+    if subsampling not in _SUBSAMPLING:
+        raise ValueError(f"subsampling must be one of {_SUBSAMPLING}; got {subsampling!r}")
+    return str(subsampling)
+
+
+# --------------------------------------------------------------------------- JPEG
+
+
+def _encode_jpeg(image: np.ndarray, quality: int, subsampling: str) -> bytes:
+    """JPEG bytes of ``image`` with Pillow's default encoder settings stated explicitly."""
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(
+        buffer,
+        format="JPEG",
+        quality=quality,
+        subsampling=subsampling,
+        optimize=False,
+        progressive=False,
+    )
+    return buffer.getvalue()
+
+
+def jpeg(image: np.ndarray, quality: int, subsampling: str = "4:2:0") -> np.ndarray:
+    """JPEG-compress ``image`` in memory and decode it again.
+
+    Parameters
+    ----------
+    image : ndarray of uint8, shape (H, W) or (H, W, 3)
+        Grey or RGB image.
+    quality : int
+        IJG quality factor, 1 (worst) .. 100 (best). Integral floats (``30.0``) are accepted.
+    subsampling : {"4:2:0", "4:2:2", "4:4:4"}
+        Chroma subsampling for RGB images (ignored for grey). ``"4:2:0"`` is Pillow's default.
+
+    Returns
+    -------
+    ndarray of uint8
+        The decoded image, same shape as ``image``.
+
+    Notes
+    -----
+    Encoder settings are Pillow's defaults made explicit: ``optimize=False``,
+    ``progressive=False``, standard IJG tables scaled by ``quality``, no restart markers.
+    """
+    image = _check_image(image)
+    data = _encode_jpeg(image, _check_quality(quality), _check_subsampling(subsampling))
+    with Image.open(io.BytesIO(data)) as decoded:
+        out = np.asarray(decoded, dtype=np.uint8)
+    return out.reshape(image.shape).copy()
+
+
+def jpeg_bytes_size(image: np.ndarray, quality: int, subsampling: str = "4:2:0") -> int:
+    """Size in bytes of the JPEG file :func:`jpeg` would produce (same settings).
+
+    Parameters
+    ----------
+    image : ndarray of uint8, shape (H, W) or (H, W, 3)
+        Grey or RGB image.
+    quality : int
+        IJG quality factor, 1 .. 100.
+    subsampling : {"4:2:0", "4:2:2", "4:4:4"}
+        Chroma subsampling for RGB images.
+
+    Returns
+    -------
+    int
+        Number of bytes of the complete JPEG file (headers included).
+    """
+    image = _check_image(image)
+    return len(_encode_jpeg(image, _check_quality(quality), _check_subsampling(subsampling)))
+
+
+# --------------------------------------------------------------------------- blurs
+
+
+def _check_sigma(sigma: Any) -> float:
+    return _check_real(sigma, "sigma", 0.0)
+
+
+def gaussian_blur(image: np.ndarray, sigma: float, truncate: float = 4.0) -> np.ndarray:
+    """Isotropic Gaussian blur of standard deviation ``sigma`` pixels.
+
+    Parameters
+    ----------
+    image : ndarray of uint8, shape (H, W) or (H, W, 3)
+        Grey or RGB image; channels are blurred independently.
+    sigma : float
+        Standard deviation in pixels, >= 0; 0 returns an unchanged copy.
+    truncate : float
+        The kernel is cut at ``truncate * sigma`` pixels from its centre (radius
+        ``int(truncate * sigma + 0.5)``, as :func:`scipy.ndimage.gaussian_filter`), > 0.
+
+    Returns
+    -------
+    ndarray of uint8
+        Blurred image, same shape. Borders: ``cv2.BORDER_REFLECT_101``. The kernel is
+        normalised to sum 1, so a constant image stays constant.
+    """
+    image = _check_image(image)
+    sigma = _check_sigma(sigma)
+    truncate = _check_real(truncate, "truncate", 0.0, inclusive=False)
+    radius = int(truncate * sigma + 0.5)
+    if sigma == 0.0 or radius == 0:
+        return image.copy()
+    size = 2 * radius + 1
+    blurred = cv2.GaussianBlur(
+        image.astype(np.float32),
+        (size, size),
+        sigmaX=sigma,
+        sigmaY=sigma,
+        borderType=cv2.BORDER_REFLECT_101,
+    )
+    return _to_uint8(blurred).reshape(image.shape)
+
+
+def _check_length(length: Any) -> float:
+    return _check_real(length, "length", 1.0)
+
+
+def _check_angle(angle: Any) -> float:
+    return _check_real(angle, "angle", -math.inf)
+
+
+def motion_blur_kernel(length: float, angle: float) -> np.ndarray:
+    """The normalised line kernel used by :func:`motion_blur`.
+
+    Parameters
+    ----------
+    length : float
+        Length of the line in pixels, >= 1. An axis-aligned line of integer ``length`` covers
+        exactly ``length`` pixels with equal weights; 1 is the identity kernel.
+    angle : float
+        Degrees counter-clockwise from the horizontal axis as displayed (90 = vertical).
+
+    Returns
+    -------
+    ndarray of float64, shape (2r + 1, 2r + 1)
+        Kernel summing to 1, symmetric about its centre. The weight of the pixel at offset
+        ``p = (column, row)`` from the centre is ``max(0, 1 - d(p, S))`` where ``S`` is the
+        segment from ``-h u`` to ``+h u``, ``h = (length - 1) / 2``,
+        ``u = (cos angle, -sin angle)`` (a one-pixel-wide anti-aliased line).
+    """
+    length = _check_length(length)
+    angle = _check_angle(angle)
+    half = (length - 1.0) / 2.0
+    radius = int(math.ceil(half)) + 1
+    offsets = np.arange(-radius, radius + 1, dtype=float)
+    cols, rows = np.meshgrid(offsets, offsets)  # cols varies along axis 1
+    theta = math.radians(angle)
+    ux, uy = math.cos(theta), -math.sin(theta)
+    along = np.clip(cols * ux + rows * uy, -half, half)
+    dist = np.hypot(cols - along * ux, rows - along * uy)
+    kernel = np.maximum(0.0, 1.0 - dist)
+    return kernel / kernel.sum()
+
+
+def motion_blur(image: np.ndarray, length: float, angle: float = 0.0) -> np.ndarray:
+    """Linear motion blur: the image filtered with a line of ``length`` pixels at ``angle``.
+
+    Parameters
+    ----------
+    image : ndarray of uint8, shape (H, W) or (H, W, 3)
+        Grey or RGB image; channels are filtered independently.
+    length : float
+        Blur length in pixels, >= 1 (1 returns an unchanged copy).
+    angle : float
+        Direction in degrees, counter-clockwise from the horizontal as displayed.
+
+    Returns
+    -------
+    ndarray of uint8
+        Blurred image, same shape. Filtered by ``cv2.filter2D`` with the kernel of
+        :func:`motion_blur_kernel` (centrally symmetric, so correlation equals convolution) and
+        border mode ``cv2.BORDER_REFLECT_101``.
+    """
+    image = _check_image(image)
+    kernel = motion_blur_kernel(length, angle)
+    if kernel.shape == (3, 3) and kernel[1, 1] == 1.0:
+        return image.copy()
+    filtered = cv2.filter2D(
+        image.astype(np.float32),
+        ddepth=-1,
+        kernel=kernel.astype(np.float32),
+        borderType=cv2.BORDER_REFLECT_101,
+    )
+    return _to_uint8(filtered).reshape(image.shape)
+
+
+# --------------------------------------------------------------------------- contrast and noise
+
+
+def _check_factor(factor: Any) -> float:
+    return _check_real(factor, "factor", 0.0)
+
+
+def contrast_change(
+    image: np.ndarray, factor: float, about: Literal["mean", "mid-grey"] = "mean"
+) -> np.ndarray:
+    """Scale contrast: ``out = pivot + factor * (image - pivot)``, rounded and clipped.
+
+    Parameters
+    ----------
+    image : ndarray of uint8, shape (H, W) or (H, W, 3)
+        Grey or RGB image.
+    factor : float
+        Contrast factor, >= 0: 1 is the identity, < 1 lowers contrast (0 gives a flat image at
+        the pivot), > 1 raises it (with clipping at 0 and 255).
+    about : {"mean", "mid-grey"}
+        The pivot: ``"mean"`` is the image's mean luminance (BT.601 luma for RGB, one scalar for
+        all channels, so the mean brightness and, up to clipping, the hue are kept);
+        ``"mid-grey"`` is 127.5.
+
+    Returns
+    -------
+    ndarray of uint8
+        Same shape as ``image``.
+    """
+    image = _check_image(image)
+    factor = _check_factor(factor)
+    if about == "mean":
+        values = image.astype(np.float64)
+        pivot = float((values @ _LUMA_BT601).mean() if image.ndim == 3 else values.mean())
+    elif about == "mid-grey":
+        pivot = 127.5
+    else:
+        raise ValueError(f"about must be 'mean' or 'mid-grey'; got {about!r}")
+    if factor == 1.0:
+        return image.copy()
+    return _to_uint8(pivot + factor * (image.astype(np.float64) - pivot))
+
+
+def white_noise(image: np.ndarray, sigma: float, seed: int = 0) -> np.ndarray:
+    """Add zero-mean Gaussian white noise of standard deviation ``sigma`` grey levels.
+
+    Parameters
+    ----------
+    image : ndarray of uint8, shape (H, W) or (H, W, 3)
+        Grey or RGB image; RGB channels get independent noise.
+    sigma : float
+        Noise standard deviation on the 0..255 scale, >= 0; 0 returns an unchanged copy.
+    seed : int
+        Non-negative seed of ``numpy.random.default_rng``; same seed, same noise.
+
+    Returns
+    -------
+    ndarray of uint8
+        ``clip(rint(image + N(0, sigma^2)), 0, 255)``, same shape.
+    """
+    image = _check_image(image)
+    sigma = _check_sigma(sigma)
+    rng = np.random.default_rng(_check_seed(seed))
+    if sigma == 0.0:
+        return image.copy()
+    noise = rng.normal(0.0, sigma, size=image.shape)
+    return _to_uint8(image.astype(np.float64) + noise)
+
+
+# --------------------------------------------------------------------------- registry
+
+
+@dataclass(frozen=True)
+class Distortion:
+    """A registered distortion.
+
+    Attributes
+    ----------
+    name : str
+        Registry key.
+    function : callable
+        ``function(image, <level_param>=level, **options)``.
+    level_param : str
+        Name of the keyword that :func:`apply`'s ``level_value`` is passed as.
+    check : callable
+        Validates a level value and returns it normalised (raises ValueError otherwise).
+    default_levels : tuple of float
+        Levels used when a caller gives none, mildest first.
+    options : tuple of str
+        Other keyword parameters :func:`apply` may pass through ``options``.
+    stochastic : bool
+        Whether the distortion takes a ``seed``.
+    higher_is_stronger : bool
+        Direction of the level scale (False for JPEG quality; contrast is neither, see docs).
+    """
+
+    name: str
+    function: Callable[..., np.ndarray] = field(repr=False)
+    level_param: str
+    check: Callable[[Any], float] = field(repr=False)
+    default_levels: tuple[float, ...]
+    options: tuple[str, ...] = ()
+    stochastic: bool = False
+    higher_is_stronger: bool = True
+
+
+REGISTRY: Mapping[str, Distortion] = MappingProxyType(
+    {
+        "jpeg": Distortion(
+            "jpeg", jpeg, "quality", _check_quality, (90, 70, 50, 30, 10),
+            options=("subsampling",), higher_is_stronger=False,
+        ),
+        "gaussian_blur": Distortion(
+            "gaussian_blur", gaussian_blur, "sigma", _check_sigma, (0.5, 1.0, 2.0, 3.0, 5.0),
+            options=("truncate",),
+        ),
+        "motion_blur": Distortion(
+            "motion_blur", motion_blur, "length", _check_length, (3, 7, 11, 15, 21),
+            options=("angle",),
+        ),
+        "contrast_change": Distortion(
+            "contrast_change", contrast_change, "factor", _check_factor,
+            (0.8, 0.6, 0.4, 0.25), options=("about",),
+        ),
+        "white_noise": Distortion(
+            "white_noise", white_noise, "sigma", _check_sigma, (5.0, 10.0, 20.0, 30.0, 50.0),
+            stochastic=True,
+        ),
+    }
+)
+
+
+def names() -> tuple[str, ...]:
+    """Names of the registered distortions, in registry order."""
+    return tuple(REGISTRY)
+
+
+def _lookup(name: Any) -> Distortion:
+    if name not in REGISTRY:
+        raise ValueError(f"name must be one of {names()}; got {name!r}")
+    return REGISTRY[name]
+
+
+def check_level(name: str, level_value: Any) -> float:
+    """Validate ``level_value`` for distortion ``name`` without an image.
+
+    Returns
+    -------
+    float or int
+        The normalised level (an int for JPEG quality).
+
+    Raises
+    ------
+    ValueError
+        Unknown ``name`` or a level outside the distortion's range (the message names the level
+        parameter, e.g. ``quality``).
+    """
+    return _lookup(name).check(level_value)
+
+
+def apply(
+    image: np.ndarray,
+    name: str,
+    level_value: float,
+    *,
+    seed: int = 0,
+    options: Mapping[str, Any] | None = None,
+) -> np.ndarray:
+    """Apply the registered distortion ``name`` at ``level_value``.
+
+    Parameters
+    ----------
+    image : ndarray of uint8, shape (H, W) or (H, W, 3)
+        Grey or RGB image.
+    name : str
+        One of :func:`names`.
+    level_value : float
+        Passed as the distortion's level parameter (``quality``, ``sigma``, ``length``,
+        ``factor``; see :data:`REGISTRY`).
+    seed : int
+        Used by stochastic distortions (``white_noise``) only.
+    options : mapping, optional
+        Extra keyword arguments, limited to the distortion's ``options`` (e.g. ``{"angle": 45}``
+        for ``motion_blur``).
+
+    Returns
+    -------
+    ndarray of uint8
+        The distorted image, same shape as ``image``.
+    """
+    entry = _lookup(name)
+    kwargs = dict(options or {})
+    unknown = sorted(set(kwargs) - set(entry.options))
+    if unknown:
+        raise ValueError(
+            f"options {unknown} not accepted by {name!r}; expected a subset of {list(entry.options)}"
+        )
+    kwargs[entry.level_param] = entry.check(level_value)
+    if entry.stochastic:
+        kwargs["seed"] = seed
+    return entry.function(image, **kwargs)
