@@ -11,8 +11,8 @@ from saliqa import distortions as D
 
 @pytest.fixture(scope="module")
 def photo() -> np.ndarray:
-    """A real RGB photograph (the cat of skimage.data), 300 x 451."""
-    return skimage.data.chelsea()
+    """A real RGB photograph (the cat of skimage.data), 150 x 226 (every second pixel)."""
+    return skimage.data.chelsea()[::2, ::2].copy()
 
 
 @pytest.fixture(scope="module")
@@ -168,7 +168,7 @@ def test_white_noise(photo):
         (lambda im: D.white_noise(im, 2, seed=-1), "seed"),
         (lambda im: D.gaussian_blur(im[None], 1), "image"),
         (lambda im: D.gaussian_blur(im[..., :2], 1), "image"),
-        (lambda im: D.white_noise(im.tolist(), 1), "image"),
+        (lambda im: D.white_noise(im[:4, :4].tolist(), 1), "image"),
         (lambda im: D.apply(im, "pixelate", 3), "name"),
         (lambda im: D.apply(im, "jpeg", 30, options={"angle": 3}), "options"),
     ],

@@ -95,7 +95,8 @@ def _check_image(image: Any, name: str = "image") -> np.ndarray:
 
 def _check_real(value: Any, name: str, minimum: float, inclusive: bool = True) -> float:
     """Return ``value`` as float if it is a finite real number >= (or >) ``minimum``."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+    real = (int, float, np.integer, np.floating)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, real):
         raise ValueError(f"{name} must be a real number; got {value!r}")
     out = float(value)
     ok = math.isfinite(out) and (out >= minimum if inclusive else out > minimum)
@@ -109,8 +110,9 @@ def _check_int(value: Any, name: str, low: int, high: int) -> int:
     """Return ``value`` as int if it is integral and in ``[low, high]``."""
     if isinstance(value, (bool, np.bool_)):
         raise ValueError(f"{name} must be an integer in {low}..{high}; got {value!r}")
-    if isinstance(value, (float, np.floating)) and math.isfinite(value) and float(value).is_integer():
-        value = int(value)
+    if isinstance(value, (float, np.floating)) and math.isfinite(value):
+        if float(value).is_integer():
+            value = int(value)
     if not isinstance(value, (int, np.integer)) or not low <= int(value) <= high:
         raise ValueError(f"{name} must be an integer in {low}..{high}; got {value!r}")
     return int(value)
@@ -252,7 +254,10 @@ def _check_length(length: Any) -> float:
 
 
 def _check_angle(angle: Any) -> float:
-    return _check_real(angle, "angle", -math.inf)
+    real = (int, float, np.integer, np.floating)
+    if isinstance(angle, (bool, np.bool_)) or not isinstance(angle, real) or not math.isfinite(angle):
+        raise ValueError(f"angle must be a finite number of degrees; got {angle!r}")
+    return float(angle)
 
 
 def motion_blur_kernel(length: float, angle: float) -> np.ndarray:
@@ -515,7 +520,8 @@ def apply(
     unknown = sorted(set(kwargs) - set(entry.options))
     if unknown:
         raise ValueError(
-            f"options {unknown} not accepted by {name!r}; expected a subset of {list(entry.options)}"
+            f"options {unknown} not accepted by {name!r}; "
+            f"expected a subset of {list(entry.options)}"
         )
     kwargs[entry.level_param] = entry.check(level_value)
     if entry.stochastic:

@@ -28,10 +28,11 @@ Distorted sets
 writes each image as a lossless PNG into the git-ignored cache (``paths.cache_dir()``, or
 ``$SALIQA_CACHE``): ``builtin-v{GENERATOR_VERSION}-seed{seed}-{H}x{W}-{distortion}[-{options
 hash}]/{content_id}_{level}.png`` and references in ``...-none/{content_id}.png`` (PNG, zlib
-level 1: fast, and lossless like any level). Files are written atomically (temporary file, then rename) and reused when present. For JPEG the stored
-image is the JPEG-*decoded* array saved losslessly, so the PNG holds exactly the pixels a viewer
-of the JPEG would see. Grey contents are distorted on their single channel and stored as
-one-channel PNGs; :func:`load_image` returns RGB for all.
+level 1: fast, and lossless like any level). Files are written atomically (temporary file, then
+rename) and reused when present. For JPEG the stored image is the JPEG-*decoded* array saved
+losslessly, so the PNG holds exactly the pixels a viewer of the JPEG would see. Grey contents
+are distorted on their single channel and stored as one-channel PNGs; :func:`load_image`
+returns RGB for all.
 """
 
 from __future__ import annotations
@@ -104,7 +105,7 @@ class Photo:
 
 @dataclass(frozen=True)
 class Crop:
-    """A documented crop box of a photograph: ``(left, top, right, bottom)``, right/bottom exclusive."""
+    """A documented crop; ``box`` is (left, top, right, bottom), right/bottom exclusive."""
 
     photo: str
     index: int
@@ -296,7 +297,8 @@ def _check_size(size: Any) -> tuple[int, int]:
     ok = (
         isinstance(size, Sequence)
         and len(size) == 2
-        and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1 for v in size)
+        and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in size)
+        and all(v >= 1 for v in size)
     )
     if not ok:
         raise ValueError(f"size must be a pair of positive integers (H, W); got {size!r}")
@@ -406,7 +408,8 @@ def contents(n: int, size: tuple[int, int] = (256, 256), seed: int = 0) -> list[
     out = []
     for crop in chosen:
         box, image = _render(crop, size)
-        out.append(Content(crop.content_id, crop.photo, box, PHOTOS[crop.photo].is_grey, crop.label, image))
+        grey = PHOTOS[crop.photo].is_grey
+        out.append(Content(crop.content_id, crop.photo, box, grey, crop.label, image))
     return out
 
 
@@ -419,7 +422,9 @@ def _level_str(level: float) -> str:
     return str(int(value)) if value.is_integer() else repr(value)
 
 
-def _set_folder(seed: int, size: tuple[int, int], distortion: str, options: Mapping[str, Any]) -> Path:
+def _set_folder(
+    seed: int, size: tuple[int, int], distortion: str, options: Mapping[str, Any]
+) -> Path:
     name = f"builtin-v{GENERATOR_VERSION}-seed{seed}-{size[0]}x{size[1]}-{distortion}"
     if options:
         blob = json.dumps({k: options[k] for k in sorted(options)}, default=str).encode()
@@ -443,7 +448,7 @@ def _write_png_atomic(path: Path, image: np.ndarray) -> None:
 
 
 def _noise_seed(seed: int, crop_index: int, distortion: str, level: str) -> int:
-    """Seed of a stochastic distortion for one image: depends on the level's value, not its position."""
+    """Seed of a stochastic distortion for one image (from the level's value, not its position)."""
     entropy = [seed, crop_index, zlib.crc32(f"{distortion}:{level}".encode())]
     return int(np.random.SeedSequence(entropy).generate_state(1)[0])
 
@@ -509,7 +514,8 @@ def distorted_set(
     unknown = sorted(set(options) - set(entry.options))
     if unknown:
         raise ValueError(
-            f"options {unknown} not accepted by {distortion!r}; expected a subset of {list(entry.options)}"
+            f"options {unknown} not accepted by {distortion!r}; "
+            f"expected a subset of {list(entry.options)}"
         )
 
     indices = _select(n_contents, seed)

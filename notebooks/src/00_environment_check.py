@@ -1,0 +1,135 @@
+# %% [markdown]
+# # 00 Environment check
+#
+# Not a paper reproduction (no seed): it checks what the other notebooks stand on.
+#
+# 1. package versions and the compute device;
+# 2. which ImageNet weights the backbones of `saliqa.models.backbones` find offline;
+# 3. the builtin corpus of real photographs (scikit-image) that the builtin data tier uses;
+# 4. with `data_dir` set and `osie/` in it: a real-data sanity check, OSIE in-lab eye-fixation
+#    maps vs crowdsourced (MTurk) mouse-tracking maps on a few images, with CC / SIM / KL
+#    (MIT saliency benchmark conventions, `saliqa.metrics.saliency`).
+
+# %% tags=["parameters"]
+profile = "default"
+data_dir = None
+device = "auto"
+seed = 0
+out_dir = None
+n_corpus_images = 12
+corpus_size = [192, 256]
+n_real_images = 6
+sigma_deg = 1.0
+osie_pixels_per_degree = 24.0
+backbone_demo = "mobilenet_v2"
+
+# %%
+import warnings
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from saliqa import attention, environment, plots, runs
+from saliqa.datasets import builtin, osie
+from saliqa.models import backbones
+from saliqa.paths import dataset_dir
+
+run = runs.start_run("00_environment_check", profile=profile, data_dir=data_dir, seed=seed, out_dir=out_dir,
+                     simulated_observers=False, params=dict(n_corpus_images=n_corpus_images, sigma_deg=sigma_deg))
+print(runs.data_mode_banner(data_dir, simulated_observers=False))
+print("outputs:", run.out_dir)
+
+# %% [markdown]
+# ## Versions and device
+
+# %%
+versions = environment.versions()
+run.table(versions, "versions")
+device_facts = environment.device_info()
+print("device:", runs.resolve_device(device), "|", device_facts)
+versions
+
+# %% [markdown]
+# ## Pretrained weights
+#
+# The backbones load ImageNet weights from the torch hub cache, or from the files that installed
+# packages ship (see `scripts/install_offline_weights.py`); otherwise they build with random
+# initialisation and say so. Nothing is downloaded at build time.
+
+# %%
+weights = backbones.available_weights()
+run.table(weights, "weights")
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    demo = backbones.build(backbone_demo, pretrained="auto")
+print(f"{demo.name}: stride {demo.stride}, {demo.channels} channels, weights: {demo.weights}")
+run.record(n_backbones_with_imagenet_weights=int(weights["found"].sum()),
+           demo_backbone_pretrained=bool(demo.pretrained_loaded))
+weights[["name", "found", "source"]]
+
+# %% [markdown]
+# ## The builtin corpus
+#
+# Real photographs bundled with scikit-image, cut into contents by the documented crop boxes of
+# `saliqa.datasets.builtin.CROPS` (see `data/README.md`).
+
+# %%
+corpus = builtin.contents(n_corpus_images, size=tuple(corpus_size), seed=seed)
+corpus_table = pd.DataFrame([dict(content_id=c.content_id, photo=c.photo, crop_box=c.crop_box,
+                                  is_grey=c.is_grey, label=c.label) for c in corpus])
+run.table(corpus_table, "builtin_corpus")
+fig = plots.plot_image_grid([c.image for c in corpus], [c.content_id for c in corpus])
+run.figure(fig, "builtin_corpus")
+plt.show()
+run.record(n_corpus_images=len(corpus), n_corpus_photos=int(corpus_table["photo"].nunique()),
+           n_corpus_grey=int(corpus_table["is_grey"].sum()))
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print(corpus_table[["content_id", "photo", "is_grey"]].to_string(index=False))
+
+# %% [markdown]
+# ## Real-data sanity check: OSIE eye fixations vs crowd mouse tracking
+#
+# Runs when `data_dir` holds `osie/`. Maps are seed 000's pooled sums of Gaussians with
+# sigma = `sigma_deg` degrees of visual angle; OSIE's 800x600 stimuli subtend about
+# 33.7 x 25.3 degrees (Xu et al., JoV 2014), about 24 px per degree (`osie_pixels_per_degree`).
+# KL is D_KL(eye || mouse) (the eye map as the 'true' distribution), MIT eps = 2.2204e-16.
+
+# %%
+osie_root = None
+if data_dir is not None:
+    try:
+        osie_root = dataset_dir(data_dir, "osie")
+    except FileNotFoundError as exc:
+        print(f"real-data section skipped: {exc}")
+if osie_root is None:
+    print("real-data section skipped: no data_dir with osie/ (builtin run)")
+    real = None
+else:
+    ids = osie.subset_ids(osie_root)[:n_real_images]
+    real_images = osie.load_images(osie_root).query("image_id in @ids")
+    fixations = osie.load_fixations(osie_root, sources=("eye", "mouse_amt"), image_ids=ids)
+    sigma_px = sigma_deg * osie_pixels_per_degree
+    maps = attention.experiment_maps(fixations, real_images, sigma_px,
+                                     experiments={"eye": ("eye", "free"), "crowd_mouse": ("mouse", "free")})
+    real = attention.compare_maps(maps["eye"], maps["crowd_mouse"])
+    run.table(real, "osie_eye_vs_crowd_mouse")
+    fig = plots.plot_map_grid(real_images, maps, list(real["image_id"]))
+    run.figure(fig, "osie_eye_vs_crowd_mouse")
+    plt.show()
+    run.record(osie_n_images=len(real), osie_mean_cc=float(real["pcc"].mean()),
+               osie_mean_sim=float(real["sim"].mean()), osie_mean_kl_eye_mouse=float(real["kl_ab"].mean()))
+    run.scorecard.add_direction("OSIE eye vs crowd mouse maps correlate (mean CC > 0.3)",
+                                float(real["pcc"].mean()), "> 0.3")
+    display(real[["image_id", "pcc", "sim", "kl_ab", "kl_ba"]].round(3))
+
+# %% [markdown]
+# ## Scorecard and metrics
+
+# %%
+run.scorecard.add_direction("builtin corpus has colour and grey photographs",
+                            float(corpus_table["is_grey"].nunique()), ">= 2")
+doc = run.finish()
+print(doc["scorecard_summary"])
+run.scorecard.to_frame()

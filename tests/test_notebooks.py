@@ -1,0 +1,97 @@
+"""Notebook tests: papermill runs each notebook with the smoke profile and we assert on its
+metrics.json; nbval then re-executes the executed notebook and checks that the cells marked
+``# NBVAL_CHECK_OUTPUT`` reproduce exactly (determinism), with sanitisers for timings/paths."""
+
+from __future__ import annotations
+
+import ast
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from saliqa import paths, runner
+
+pytestmark = pytest.mark.notebook
+
+NOTEBOOKS = runner.select_notebooks([])
+IDS = [nb.stem for nb in NOTEBOOKS]
+TESTS_DIR = Path(__file__).resolve().parent
+
+
+def _kernel() -> str:
+    from jupyter_client.kernelspec import find_kernel_specs
+
+    return "saliqa" if "saliqa" in find_kernel_specs() else "python3"
+
+
+@pytest.fixture(scope="session")
+def smoke_runs(tmp_path_factory) -> dict[str, tuple[runner.NotebookResult, Path]]:
+    """Execute every notebook once with the smoke profile (builtin data) into a temp report root."""
+    root = tmp_path_factory.mktemp("reports") / "smoke"
+    return {nb.stem: (runner.run_notebook(nb, "smoke", None, kernel=_kernel(), report_root=root), root)
+            for nb in NOTEBOOKS}
+
+
+def test_sources_in_sync():
+    proc = subprocess.run([sys.executable, str(paths.repo_root() / "scripts" / "sync_notebooks.py"), "--check"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=IDS)
+def test_anatomy(notebook: Path):
+    nb = nbformat.read(notebook, as_version=4)
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1, "exactly one cell tagged 'parameters'"
+    tree = ast.parse(tagged[0].source)
+    names = set()
+    for node in tree.body:
+        assert isinstance(node, ast.Assign), "parameters cell holds only assignments"
+        ast.literal_eval(node.value)  # literals only
+        names.update(t.id for t in node.targets)
+    assert {"profile", "data_dir", "device", "seed", "out_dir"} <= names
+    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), "stored without outputs"
+    assert nb.cells[0].cell_type == "markdown" and "seed" in nb.cells[0].source.lower()
+    for profile in ("smoke", "default", "full"):
+        assert (paths.params_dir(profile) / f"{notebook.stem}.yaml").is_file()
+
+
+@pytest.mark.parametrize("stem", IDS)
+def test_smoke_run_metrics(stem, smoke_runs):
+    result, root = smoke_runs[stem]
+    assert result.status == "ok", result.message
+    assert result.seconds < 120, f"smoke profile must stay under 2 minutes, took {result.seconds:.0f} s"
+    doc = json.loads((root / stem / "metrics.json").read_text())
+    for key in ("notebook", "profile", "data", "simulated_observers", "metrics", "scorecard", "runtime_s"):
+        assert key in doc
+    assert doc["profile"] == "smoke" and doc["data"] == "builtin"
+    assert doc["non_finite_metrics"] == []
+    for key, value in doc["metrics"].items():
+        if isinstance(value, float):
+            assert math.isfinite(value), key
+    failed = [row["claim"] for row in doc["scorecard"] if row["passed"] is False]
+    assert not failed, f"scorecard claims not recovered: {failed}"
+    for name in doc["figures"]:
+        assert (root / stem / "figures" / name).stat().st_size > 1000
+    assert (root / f"{stem}.html").stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("stem", IDS)
+def test_nbval_reproduces_marked_cells(stem, smoke_runs):
+    result, root = smoke_runs[stem]
+    executed = root / f"{stem}.ipynb"
+    assert executed.is_file(), result.message
+    n_marked = sum("NBVAL_CHECK_OUTPUT" in c.source for c in nbformat.read(executed, as_version=4).cells)
+    assert n_marked >= 1, "at least one result cell is marked for nbval"
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax", "--nbval-current-env",
+         "--nbval-sanitize-with", str(TESTS_DIR / "nbval_sanitize.cfg"), str(executed)],
+        capture_output=True, text=True, cwd=str(paths.notebooks_dir()), timeout=600,
+        env={**__import__("os").environ, "MPLBACKEND": "Agg"},
+    )
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
