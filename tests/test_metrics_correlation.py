@@ -77,7 +77,10 @@ def test_logistic4_formula() -> None:
 @pytest.mark.parametrize("kind", ["logistic4", "logistic5"])
 def test_plcc_perfect_logistic_relation(kind: str) -> None:
     x = np.linspace(10, 70, 40)
-    mos = C.logistic4(x, 90, 5, 40, 6) if kind == "logistic4" else C.logistic5(x, 60, 0.15, 40, 0.2, 30)
+    if kind == "logistic4":
+        mos = C.logistic4(x, 90, 5, 40, 6)
+    else:
+        mos = C.logistic5(x, 60, 0.15, 40, 0.2, 30)
     before = C.plcc(x, mos)
     after = C.plcc(x, mos, fit=kind)
     assert before < 0.99
@@ -198,7 +201,8 @@ def test_frac_concordant_pairs_excludes_unusable_groups_with_warning() -> None:
     pred = PRED + [5.0, 1.0, 2.0]
     mos = MOS + [7.0, 3.0, 3.0]
     groups = GROUPS + ["single", "tied", "tied"]
-    with pytest.warns(UserWarning, match=r"2 of 4 groups excluded \(1 with fewer than 2 items, 1 with all mos tied\)"):
+    expected = r"2 of 4 groups excluded \(1 with fewer than 2 items, 1 with all mos tied\)"
+    with pytest.warns(UserWarning, match=expected):
         value = C.frac_concordant_pairs(pred, mos, groups)
     assert value == pytest.approx((2 / 3 + 4 / 5) / 2)
 

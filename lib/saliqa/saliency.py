@@ -132,13 +132,14 @@ def check_map(
         raise ValueError(f"{name} is empty (shape {a.shape})")
     if shape is not None and a.shape != tuple(shape):
         raise ValueError(f"shape mismatch: {name} has shape {a.shape}, expected {tuple(shape)}")
-    if not np.all(np.isfinite(a)):
+    lo, hi = a.min(), a.max()  # min / max propagate NaN: a non-finite extreme flags NaN / inf
+    if not (math.isfinite(lo) and math.isfinite(hi)):
         n_bad = int(np.count_nonzero(~np.isfinite(a)))
         raise ValueError(f"{name} contains {n_bad} non-finite values (NaN or inf)")
-    if not allow_negative and a.min() < 0:
+    if not allow_negative and lo < 0:
         n_neg = int(np.count_nonzero(a < 0))
-        raise ValueError(f"{name} contains {n_neg} negative values (min {a.min():.6g}); maps must be non-negative")
-    if not allow_zero and not np.any(a):
+        raise ValueError(f"{name} contains {n_neg} negative values (min {lo:.6g}); maps must be non-negative")
+    if not allow_zero and lo == 0 and hi == 0:
         raise ValueError(f"{name} is all zero; a map must have positive mass")
     return a
 
@@ -381,7 +382,7 @@ def saliency_map(
     if isinstance(chunk, bool) or not isinstance(chunk, numbers.Integral) or chunk <= 0:
         raise ValueError(f"chunk must be a positive int, got {chunk!r}")
     p, wt = check_points(points, (h, w), outside=outside, weights=weights)
-    out = np.zeros((h, w), dtype=np.float64)
+    out: np.ndarray | None = None
     n_lost = 0
     for start in range(0, p.shape[0], int(chunk)):  # loop over blocks of points, not points
         blk = slice(start, start + int(chunk))
@@ -390,13 +391,17 @@ def saliency_map(
         n_lost += int(np.count_nonzero((gx.max(axis=1) == 0) | (gy.max(axis=1) == 0)))
         if wt is not None:
             gx *= wt[blk, None]
-        out += gy.T @ gx
+        if out is None:
+            out = gy.T @ gx
+        else:
+            out += gy.T @ gx
     if n_lost:
         warnings.warn(
             f"sigma={sigma!r} is too small: the Gaussians of {n_lost} of {p.shape[0]} points underflow to zero "
             "on the pixel grid and contribute nothing",
             stacklevel=2,
         )
+    assert out is not None  # p has at least one point (check_points)
     return out
 
 

@@ -66,7 +66,9 @@ def _first_row(mask: NDArray[np.bool_]) -> int:
     return int(np.flatnonzero(mask)[0])
 
 
-def _check_ratings(ratings: pd.DataFrame, name: str = "ratings", extra: Sequence[str] = ()) -> pd.DataFrame:
+def _check_ratings(
+    ratings: pd.DataFrame, name: str = "ratings", extra: Sequence[str] = ()
+) -> pd.DataFrame:
     """Validate a canonical ratings table; return a copy with a clean RangeIndex and bool flags.
 
     Raises ``ValueError`` naming a missing column (required, or one in ``extra``), the first row
@@ -86,7 +88,10 @@ def _check_ratings(ratings: pd.DataFrame, name: str = "ratings", extra: Sequence
     for col in ("image_id", "rater_id"):
         null = df[col].isna().to_numpy()
         if null.any():
-            raise ValueError(f"{name}: row {_first_row(null)} field {col!r} is missing ({int(null.sum())} such rows)")
+            raise ValueError(
+                f"{name}: row {_first_row(null)} field {col!r} is missing "
+                f"({int(null.sum())} such rows)"
+            )
     for col in ("is_gold", "is_repeat"):
         if col in df.columns:
             df[col] = _bool_column(df[col], name, col)
@@ -99,7 +104,8 @@ def _bool_column(values: pd.Series, name: str, col: str) -> pd.Series:
     if not ok.all():
         row = _first_row(~ok)
         raise ValueError(
-            f"{name}: row {row} field {col!r} = {values.iloc[row]!r}; expected a boolean (True/False)"
+            f"{name}: row {row} field {col!r} = {values.iloc[row]!r}; "
+            "expected a boolean (True/False)"
         )
     return values.astype(bool)
 
@@ -124,7 +130,7 @@ def zscore_ratings(
     """Per-rater Z-scores ``z = (score - mean_rater) / std_rater``.
 
     The normalisation of seed 003 Sec. 3.4 ("converted into normalized Z scores"), as defined in
-    LIVE (Sheikh et al. 2006, Sec. III-D): each subject's scores minus that subject's mean,
+    LIVE (Sheikh, Sabir & Bovik, IEEE TIP 2006): each subject's scores minus that subject's mean,
     divided by that subject's standard deviation, over all of the subject's rows (gold and
     repeated presentations included).
 
@@ -148,12 +154,13 @@ def zscore_ratings(
     if constant not in ("raise", "nan"):
         raise ValueError(f"constant must be 'raise' or 'nan'; got {constant!r}")
     df = _check_ratings(ratings)
-    grouped = df.groupby("rater_id", sort=False)["score"]
-    mean = grouped.transform("mean")
-    std = grouped.transform("std", ddof=ddof)
-    bad = ~(std > 0).to_numpy()
+    codes, ids = pd.factorize(df["rater_id"])
+    score = df["score"].to_numpy(dtype=float)
+    _, mean, std, constant_group = _group_stats(codes, score, len(ids), ddof)
+    bad_rater = constant_group | ~(std > 0)
+    bad = bad_rater[codes]
     if bad.any():
-        raters = list(pd.unique(df.loc[bad, "rater_id"]))
+        raters = list(ids[bad_rater])
         what = (
             f"{len(raters)} rater(s) with zero score variance or at most ddof={ddof} ratings "
             f"(e.g. {raters[:5]})"
@@ -164,8 +171,29 @@ def zscore_ratings(
                 "(identical_scores / screen_raters) or pass constant='nan'"
             )
         _warn(f"zscore_ratings: {what}: z set to NaN on their {int(bad.sum())} rows")
-    df["z"] = ((df["score"] - mean) / std.where(~bad)).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        df["z"] = np.where(bad, np.nan, (score - mean[codes]) / std[codes])
     return df
+
+
+def _group_stats(
+    codes: NDArray[np.intp], values: NDArray[np.float64], n_groups: int, ddof: int
+) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
+    """Per-group count, mean, std (``ddof``; NaN when count <= ddof) and "all values equal".
+
+    ``codes`` are 0..n_groups-1, each present (as from ``pandas.factorize``). Two-pass sums with
+    ``numpy.bincount``; constancy is tested exactly (not through a rounded std).
+    """
+    count = np.bincount(codes, minlength=n_groups)
+    mean = np.bincount(codes, weights=values, minlength=n_groups) / count
+    dev = values - mean[codes]
+    ss = np.bincount(codes, weights=dev * dev, minlength=n_groups)
+    dof = count - ddof
+    with np.errstate(invalid="ignore", divide="ignore"):
+        std = np.where(dof > 0, np.sqrt(ss / np.where(dof > 0, dof, 1)), np.nan)
+    first = np.unique(codes, return_index=True)[1]  # first row of each group
+    differs = np.bincount(codes, weights=values != values[first][codes], minlength=n_groups)
+    return count, mean, std, differs == 0
 
 
 def _rescale(
@@ -174,7 +202,9 @@ def _rescale(
     """Slope and offset of the linear map of mean Z-scores onto ``scale``."""
     lo, hi = float(scale[0]), float(scale[1])
     if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
-        raise ValueError(f"scale must be two finite numbers (low, high) with low < high; got {scale!r}")
+        raise ValueError(
+            f"scale must be two finite numbers (low, high) with low < high; got {scale!r}"
+        )
     if rescale == "minmax":
         vmin, vmax = float(values.min()), float(values.max())
         if vmax == vmin:
@@ -189,19 +219,60 @@ def _rescale(
     return slope, lo + 3.0 * slope
 
 
+def _pair_keys(
+    image_codes: NDArray[np.intp], rater_codes: NDArray[np.intp], n_raters: int
+) -> NDArray[np.int64]:
+    """One integer per (image, rater) pair: ``image * n_raters + rater``."""
+    return image_codes.astype(np.int64) * n_raters + rater_codes
+
+
+def _sorted_codes(keys: NDArray[np.int64]) -> tuple[NDArray[np.intp], NDArray[np.int64]]:
+    """Group codes of integer ``keys`` in ascending key order, and the distinct keys.
+
+    Sort-based: hash tables (``pandas.factorize``, ``numpy.unique``) degrade badly on the
+    structured keys of :func:`_pair_keys`.
+    """
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    start = np.ones(keys.size, dtype=bool)
+    start[1:] = sorted_keys[1:] != sorted_keys[:-1]
+    codes = np.empty(keys.size, dtype=np.intp)
+    codes[order] = np.cumsum(start) - 1
+    return codes, sorted_keys[start]
+
+
+@dataclass(frozen=True)
+class _PerRater:
+    """One value per (image, rater) pair (or per row), with integer codes."""
+
+    image_codes: NDArray[np.intp]
+    image_ids: pd.Index
+    rater_codes: NDArray[np.intp]
+    rater_ids: pd.Index
+    v: NDArray[np.float64]
+    n: NDArray[np.int64]
+
+
 def _per_rater_values(
     df: pd.DataFrame, value: str, drop_gold: bool, collapse_repeats: bool
-) -> pd.DataFrame:
-    """Rows entering a MOS: gold rows removed (optional), each rater's repeats averaged."""
+) -> _PerRater:
+    """Rows entering a MOS: gold rows removed (optional), each rater's repeats averaged.
+
+    Images and raters are coded in order of first appearance among the remaining rows.
+    """
     if drop_gold and "is_gold" in df.columns:
         df = df.loc[~df["is_gold"]]
-    if collapse_repeats:
-        df = df.groupby(["image_id", "rater_id"], sort=False, as_index=False).agg(
-            v=(value, "mean"), n=(value, "size")
-        )
-    else:
-        df = df.assign(v=df[value], n=1)[["image_id", "rater_id", "v", "n"]]
-    return df
+    image_codes, image_ids = pd.factorize(df["image_id"])
+    rater_codes, rater_ids = pd.factorize(df["rater_id"])
+    v = df[value].to_numpy(dtype=float)
+    n = np.ones(v.size, dtype=np.int64)
+    if collapse_repeats and v.size:
+        keys = _pair_keys(image_codes, rater_codes, len(rater_ids))
+        pair_codes, pairs = _sorted_codes(keys)
+        n, v, _, _ = _group_stats(pair_codes, v, len(pairs), ddof=0)
+        image_codes = (np.asarray(pairs) // len(rater_ids)).astype(np.intp)
+        rater_codes = (np.asarray(pairs) % len(rater_ids)).astype(np.intp)
+    return _PerRater(image_codes, pd.Index(image_ids), rater_codes, pd.Index(rater_ids), v, n)
 
 
 def mos_from_ratings(
@@ -279,17 +350,26 @@ def mos_from_ratings(
         df, value = zscore_ratings(ratings, ddof=ddof), "z"
     else:
         df, value = _check_ratings(ratings), "score"
-    per_rater = _per_rater_values(df, value, drop_gold, collapse_repeats)
-    if len(per_rater) == 0:
+    pr = _per_rater_values(df, value, drop_gold, collapse_repeats)
+    if pr.v.size == 0:
         raise ValueError("ratings: no non-gold ratings left to compute a MOS from")
-    out = per_rater.groupby("image_id", sort=False).agg(
-        mos=("v", "mean"), std=("v", "std"), n_ratings=("n", "sum"), n_raters=("rater_id", "nunique")
-    )
+    n_images = len(pr.image_ids)
+    count, mos, std, _ = _group_stats(pr.image_codes, pr.v, n_images, ddof=1)
+    n_ratings = np.bincount(pr.image_codes, weights=pr.n, minlength=n_images).astype(np.int64)
     if rescale != "none":
-        slope, offset = _rescale(out["mos"].to_numpy(), rescale, scale)
-        out["mos"] = offset + slope * out["mos"]
-        out["std"] = slope * out["std"]
-    return out.reset_index()[["image_id", "mos", "std", "n_ratings", "n_raters"]]
+        slope, offset = _rescale(mos, rescale, scale)
+        mos, std = offset + slope * mos, slope * std
+    _, pairs = _sorted_codes(_pair_keys(pr.image_codes, pr.rater_codes, len(pr.rater_ids)))
+    n_raters = np.bincount(pairs // len(pr.rater_ids), minlength=n_images)
+    return pd.DataFrame(
+        {
+            "image_id": pr.image_ids,
+            "mos": mos,
+            "std": std,
+            "n_ratings": n_ratings,
+            "n_raters": n_raters.astype(np.int64),
+        }
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -346,52 +426,64 @@ def repeat_consistency(
     if reference not in ("overall", "image"):
         raise ValueError(f"reference must be 'overall' or 'image'; got {reference!r}")
     df = _check_ratings(ratings, extra=("is_repeat",))
-    keys = ["rater_id", "image_id"]
-    first = df.loc[~df["is_repeat"]].groupby(keys, sort=False)["score"].agg(["first", "size"])
-    rep = df.loc[df["is_repeat"], keys + ["score"]]
-    rep = rep.join(first, on=keys)
-    orphan = rep["size"].isna().to_numpy()
-    if orphan.any():
-        row = int(rep.index[_first_row(orphan)])
-        raise ValueError(
-            f"ratings: row {row} (rater_id={df.at[row, 'rater_id']!r}, image_id="
-            f"{df.at[row, 'image_id']!r}) has is_repeat=True but the rater has no first "
-            "presentation (is_repeat=False) of that image"
-        )
-    several = (rep["size"] > 1).to_numpy()
-    if several.any():
-        row = int(rep.index[_first_row(several)])
-        raise ValueError(
-            f"ratings: row {row}: rater_id={df.at[row, 'rater_id']!r} has "
-            f"{int(rep['size'].iloc[_first_row(several)])} rows with is_repeat=False for image_id="
-            f"{df.at[row, 'image_id']!r}; mark all but the first presentation is_repeat=True"
-        )
+    r_codes, r_ids = pd.factorize(df["rater_id"])
+    i_codes, i_ids = pd.factorize(df["image_id"])
+    pair_codes, pairs = _sorted_codes(_pair_keys(i_codes, r_codes, len(r_ids)))
+    score = df["score"].to_numpy(dtype=float)
+    is_rep = df["is_repeat"].to_numpy()
+    firsts = np.flatnonzero(~is_rep)
+    n_first = np.bincount(pair_codes[firsts], minlength=pairs.size)
+    first_score = np.full(pairs.size, np.nan)
+    first_score[pair_codes[firsts]] = score[firsts]
+    rows = np.flatnonzero(is_rep)
+    pc = pair_codes[rows]
+    for problem in ("orphan", "several"):
+        hit = n_first[pc] == 0 if problem == "orphan" else n_first[pc] > 1
+        if hit.any():
+            row = int(rows[_first_row(hit)])
+            who = f"rater_id={df.at[row, 'rater_id']!r}, image_id={df.at[row, 'image_id']!r}"
+            if problem == "orphan":
+                raise ValueError(
+                    f"ratings: row {row} ({who}) has is_repeat=True but the rater has no first "
+                    "presentation (is_repeat=False) of that image"
+                )
+            raise ValueError(
+                f"ratings: row {row} ({who}): the rater has {int(n_first[pc][hit][0])} rows with "
+                "is_repeat=False for this image; mark all but the first presentation "
+                "is_repeat=True"
+            )
     if reference == "overall":
-        ref = pd.Series(float(df["score"].std(ddof=ddof)), index=rep.index)
+        ref = np.full(rows.size, float(np.std(score, ddof=ddof)) if score.size > ddof else np.nan)
     else:
-        ref = rep["image_id"].map(df.groupby("image_id", sort=False)["score"].std(ddof=ddof))
-    bad_ref = ~(ref > 0).to_numpy()
+        ref = _group_stats(i_codes, score, len(i_ids), ddof)[2][i_codes[rows]]
+    bad_ref = ~(ref > 0)
     if bad_ref.any():
-        row = int(rep.index[_first_row(bad_ref)])
+        row = int(rows[_first_row(bad_ref)])
         raise ValueError(
             f"ratings: the {reference} reference std for repeat row {row} (image_id="
             f"{df.at[row, 'image_id']!r}) is zero or undefined; expected spread in the scores"
         )
-    rep = rep.assign(diff=(rep["score"] - rep["first"]).abs(), ref=ref)
-    rep["ratio"] = rep["diff"] / rep["ref"]
-    per = rep.groupby("rater_id", sort=False).agg(
-        n_repeats=("diff", "size"),
-        mean_abs_diff=("diff", "mean"),
-        reference_std=("ref", "mean"),
-        ratio=("ratio", "mean"),
-    )
-    out = per.reindex(_rater_order(df))
-    out["n_repeats"] = out["n_repeats"].fillna(0).astype(int)
+    diff = np.abs(score[rows] - first_score[pc])
+    rc = r_codes[rows]
+    n_rep = np.bincount(rc, minlength=len(r_ids))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = pd.DataFrame(
+            {
+                "rater_id": r_ids,
+                "n_repeats": n_rep.astype(np.int64),
+                "mean_abs_diff": np.bincount(rc, weights=diff, minlength=len(r_ids)) / n_rep,
+                "reference_std": np.bincount(rc, weights=ref, minlength=len(r_ids)) / n_rep,
+                "ratio": np.bincount(rc, weights=diff / ref, minlength=len(r_ids)) / n_rep,
+            }
+        )
     out["rejected"] = (out["ratio"] > threshold).to_numpy()
     n_none = int((out["n_repeats"] == 0).sum())
     if n_none:
-        _warn(f"repeat_consistency: {n_none} of {len(out)} raters have no repeated images; not judged (kept)")
-    return out.reset_index()
+        _warn(
+            f"repeat_consistency: {n_none} of {len(out)} raters have no repeated images; "
+            "not judged (kept)"
+        )
+    return out
 
 
 def identical_scores(ratings: pd.DataFrame, max_fraction: float = 0.5) -> pd.DataFrame:
@@ -418,16 +510,30 @@ def identical_scores(ratings: pd.DataFrame, max_fraction: float = 0.5) -> pd.Dat
     if not 0 < max_fraction <= 1:
         raise ValueError(f"max_fraction must be in (0, 1]; got {max_fraction!r}")
     df = _check_ratings(ratings)
-    counts = df.groupby(["rater_id", "score"], sort=False).size().rename("count").reset_index()
-    counts = counts.sort_values(["count", "score"], ascending=[False, True], kind="stable")
-    top = counts.drop_duplicates("rater_id").set_index("rater_id")
-    n = df.groupby("rater_id", sort=False).size()
-    out = pd.DataFrame(index=_rater_order(df))
-    out["n_ratings"] = n.reindex(out.index).astype(int)
-    out["mode_score"] = top["score"].reindex(out.index)
-    out["identical_fraction"] = top["count"].reindex(out.index) / out["n_ratings"]
+    r_codes, r_ids = pd.factorize(df["rater_id"])
+    score = df["score"].to_numpy(dtype=float)
+    # runs of equal (rater, score) after sorting; per rater the longest run, smallest score first
+    order = np.lexsort((score, r_codes))
+    sr, ss = r_codes[order], score[order]
+    start = np.ones(sr.size, dtype=bool)
+    start[1:] = (sr[1:] != sr[:-1]) | (ss[1:] != ss[:-1])
+    run_len = np.bincount(np.cumsum(start) - 1)
+    run_rater, run_score = sr[start], ss[start]
+    best = np.lexsort((run_score, -run_len, run_rater))
+    first_of_rater = np.ones(best.size, dtype=bool)
+    first_of_rater[1:] = run_rater[best][1:] != run_rater[best][:-1]
+    top = best[first_of_rater]  # one run per rater, in rater-code order
+    n = np.bincount(r_codes, minlength=len(r_ids))
+    out = pd.DataFrame(
+        {
+            "rater_id": r_ids,
+            "n_ratings": n.astype(np.int64),
+            "mode_score": run_score[top],
+            "identical_fraction": run_len[top] / n,
+        }
+    )
     out["rejected"] = (out["identical_fraction"] > max_fraction).to_numpy()
-    return out.reset_index()
+    return out
 
 
 def _gold_series(gold: Mapping[Hashable, float] | pd.Series) -> pd.Series:
@@ -499,7 +605,9 @@ def gold_accuracy(
     else:
         mask = df["image_id"].isin(values.index).to_numpy()
     if not mask.any():
-        raise ValueError("ratings: no gold ratings found (no is_gold=True rows / no image_id in gold)")
+        raise ValueError(
+            "ratings: no gold ratings found (no is_gold=True rows / no image_id in gold)"
+        )
     g = df.loc[mask, ["rater_id", "score"]].copy()
     g["gold"] = df.loc[mask, "image_id"].map(values).to_numpy()
     g["err"] = (g["score"] - g["gold"]).abs()
@@ -513,7 +621,9 @@ def gold_accuracy(
     out["rejected"] = (out["accuracy"] < min_accuracy).to_numpy()
     n_none = int((out["n_gold"] == 0).sum())
     if n_none:
-        _warn(f"gold_accuracy: {n_none} of {len(out)} raters have no gold ratings; not judged (kept)")
+        _warn(
+            f"gold_accuracy: {n_none} of {len(out)} raters have no gold ratings; not judged (kept)"
+        )
     return out.reset_index()
 
 
@@ -673,14 +783,18 @@ def screen_by_test_questions(
         order = pd.to_numeric(df[order_col], errors="coerce").to_numpy(dtype=float)
         bad = ~np.isfinite(order)
         if bad.any():
-            raise ValueError(f"answers: row {_first_row(bad)} field {order_col!r} is not a finite number")
+            raise ValueError(
+                f"answers: row {_first_row(bad)} field {order_col!r} is not a finite number"
+            )
         work = work.iloc[np.argsort(order, kind="stable")]
     g = work.groupby("worker", sort=False)["correct"]
     k = g.cumcount() + 1
     running = (g.cumsum() / k).where(k >= min_answered)
     work = work.assign(running=running)
     per = work.groupby("worker", sort=False).agg(
-        n_answered=("correct", "size"), n_correct=("correct", "sum"), min_running_accuracy=("running", "min")
+        n_answered=("correct", "size"),
+        n_correct=("correct", "sum"),
+        min_running_accuracy=("running", "min"),
     )
     per = per.reindex(pd.unique(df[worker_col]))
     per["accuracy"] = per["n_correct"] / per["n_answered"]
@@ -694,7 +808,9 @@ def screen_by_test_questions(
             f"min_answered={min_answered} test questions; not judged (kept)"
         )
     per.index.name = worker_col
-    return per.reset_index()[[worker_col, "n_answered", "n_correct", "accuracy", "min_running_accuracy", "rejected"]]
+    columns = [worker_col, "n_answered", "n_correct", "accuracy", "min_running_accuracy"]
+    columns.append("rejected")
+    return per.reset_index()[columns]
 
 
 def apply_screening(
@@ -855,15 +971,13 @@ def split_half_consistency(
         df, value = zscore_ratings(ratings, ddof=ddof), "z"
     else:
         df, value = _check_ratings(ratings), "score"
-    per_rater = _per_rater_values(df, value, drop_gold, collapse_repeats=True)
-    if len(per_rater) == 0:
+    pr = _per_rater_values(df, value, drop_gold, collapse_repeats=True)
+    if pr.v.size == 0:
         raise ValueError("ratings: no non-gold ratings left to split")
-    rater_codes, rater_ids = pd.factorize(per_rater["rater_id"])
-    image_codes, image_ids = pd.factorize(per_rater["image_id"])
-    n_r, n_i = len(rater_ids), len(image_ids)
+    rater_codes, image_codes, v = pr.rater_codes, pr.image_codes, pr.v
+    n_r, n_i = len(pr.rater_ids), len(pr.image_ids)
     if n_r < 2:
         raise ValueError(f"ratings: split halves need at least 2 raters; got {n_r}")
-    v = per_rater["v"].to_numpy(dtype=float)
     corr = correlation.plcc if method == "plcc" else correlation.srcc
     rng = np.random.default_rng(seed)
     values = np.empty(n_splits)
@@ -878,16 +992,22 @@ def split_half_consistency(
         used[s] = int(both.sum())
         if used[s] < 3:
             raise ValueError(
-                f"split {s}: only {used[s]} images are rated in both halves; a correlation needs >= 3"
+                f"split {s}: only {used[s]} images are rated in both halves; "
+                "a correlation needs >= 3"
             )
         mos = sums[:, both] / counts[:, both]
         values[s] = corr(mos[0], mos[1])
     if (used < n_i).any():
         _warn(
-            f"split_half_consistency: in {int((used < n_i).sum())} of {n_splits} splits some images "
+            f"split_half_consistency: in {int((used < n_i).sum())} of {n_splits} splits "
+            "some images "
             f"were rated in one half only and left out (on average {float(n_i - used.mean()):.1f} "
             f"of {n_i} images)"
         )
     return SplitHalfResult(
-        mean=float(values.mean()), std=float(values.std(ddof=1)), values=values, n_images=used, method=method
+        mean=float(values.mean()),
+        std=float(values.std(ddof=1)),
+        values=values,
+        n_images=used,
+        method=method,
     )

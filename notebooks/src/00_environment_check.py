@@ -26,7 +26,6 @@ backbone_demo = "mobilenet_v2"
 # %%
 import warnings
 
-import matplotlib.pyplot as plt
 import pandas as pd
 
 from saliqa import attention, environment, plots, runs
@@ -80,7 +79,7 @@ corpus_table = pd.DataFrame([dict(content_id=c.content_id, photo=c.photo, crop_b
 run.table(corpus_table, "builtin_corpus")
 fig = plots.plot_image_grid([c.image for c in corpus], [c.content_id for c in corpus])
 run.figure(fig, "builtin_corpus")
-plt.show()
+display(fig)
 run.record(n_corpus_images=len(corpus), n_corpus_photos=int(corpus_table["photo"].nunique()),
            n_corpus_grey=int(corpus_table["is_grey"].sum()))
 
@@ -115,9 +114,10 @@ else:
                                      experiments={"eye": ("eye", "free"), "crowd_mouse": ("mouse", "free")})
     real = attention.compare_maps(maps["eye"], maps["crowd_mouse"])
     run.table(real, "osie_eye_vs_crowd_mouse")
-    fig = plots.plot_map_grid(real_images, maps, list(real["image_id"]))
+    selection = pd.DataFrame({"image_id": ids, "role": "original", "content_id": ids})
+    fig = plots.plot_map_grid(real_images, maps, selection)
     run.figure(fig, "osie_eye_vs_crowd_mouse")
-    plt.show()
+    display(fig)
     run.record(osie_n_images=len(real), osie_mean_cc=float(real["pcc"].mean()),
                osie_mean_sim=float(real["sim"].mean()), osie_mean_kl_eye_mouse=float(real["kl_ab"].mean()))
     run.scorecard.add_direction("OSIE eye vs crowd mouse maps correlate (mean CC > 0.3)",

@@ -5,8 +5,8 @@ The IQA evaluation criteria used by the seeds:
 - SRCC (Spearman rank-order correlation), KRCC (Kendall rank correlation): monotonicity.
 - PLCC (Pearson linear correlation) and RMSE: accuracy, either on the raw predictions or after
   the standard monotonic logistic mapping of the predictions onto the MOS scale (VQEG FR-TV
-  Phase I/II final reports; Sheikh, Sabir & Bovik, "A statistical evaluation of recent full
-  reference image quality assessment algorithms", IEEE TIP 2006, Sec. IV-A and eq. (1)).
+  Phase II final report, 2003; Sheikh, Sabir & Bovik, "A statistical evaluation of recent full
+  reference image quality assessment algorithms", IEEE TIP 2006, its 5-parameter logistic).
 - FracCP (fraction of concordant pairs), seed 002 Sec. III: per group of items (the compressed
   versions of one image), the fraction of ordered pairs on which prediction and MOS agree,
   averaged over the groups.
@@ -59,7 +59,9 @@ def _as_vector(x: ArrayLike, name: str) -> NDArray[np.float64]:
     try:
         arr = np.asarray(x, dtype=float)
     except (TypeError, ValueError) as err:
-        raise ValueError(f"{name} must be a 1-D sequence of numbers; got {type(x).__name__}") from err
+        raise ValueError(
+            f"{name} must be a 1-D sequence of numbers; got {type(x).__name__}"
+        ) from err
     if arr.ndim != 1:
         raise ValueError(f"{name} must be 1-D; got shape {arr.shape}")
     bad = ~np.isfinite(arr)
@@ -154,7 +156,7 @@ def krcc(pred: ArrayLike, mos: ArrayLike, variant: Literal["b", "c"] = "b") -> f
 
 
 def logistic4(x: ArrayLike, b1: float, b2: float, b3: float, b4: float) -> NDArray[np.float64]:
-    """4-parameter logistic of the VQEG FR-TV Phase II report.
+    """4-parameter logistic of the VQEG FR-TV Phase II final report (2003).
 
     ``f(x) = (b1 - b2) / (1 + exp(-(x - b3) / |b4|)) + b2``: from ``b2`` (x -> -inf) to ``b1``
     (x -> +inf), centre ``b3``, scale ``|b4|``. Computed with ``scipy.special.expit`` (no
@@ -167,7 +169,7 @@ def logistic4(x: ArrayLike, b1: float, b2: float, b3: float, b4: float) -> NDArr
 def logistic5(
     x: ArrayLike, b1: float, b2: float, b3: float, b4: float, b5: float
 ) -> NDArray[np.float64]:
-    """5-parameter logistic of Sheikh et al. (IEEE TIP 2006, eq. (1)).
+    """5-parameter logistic of Sheikh, Sabir & Bovik (IEEE TIP 2006).
 
     ``f(x) = b1 * (1/2 - 1 / (1 + exp(b2 (x - b3)))) + b4 x + b5``, a logistic of amplitude
     ``b1`` and slope ``b2`` centred at ``b3`` plus a linear term. Written as
@@ -226,7 +228,7 @@ def logistic_fit(pred: ArrayLike, mos: ArrayLike, kind: FitKind = "logistic5") -
     """Least-squares fit of a monotonic logistic mapping ``pred -> mos``.
 
     The nonlinear regression used before PLCC / RMSE in IQA evaluation (VQEG FR-TV Phase II;
-    Sheikh et al., IEEE TIP 2006, Sec. IV-A, eq. (1)). Fitted with
+    Sheikh, Sabir & Bovik, IEEE TIP 2006). Fitted with
     ``scipy.optimize.curve_fit`` (Levenberg-Marquardt, ``maxfev=20000``) on the standardised
     predictions ``z = (pred - mean(pred)) / std(pred)`` for conditioning; the returned parameters
     are converted back to the units of ``pred``.
@@ -283,7 +285,9 @@ def logistic_fit(pred: ArrayLike, mos: ArrayLike, kind: FitKind = "logistic5") -
     )
 
 
-def _mapped(p: NDArray[np.float64], m: NDArray[np.float64], fit: FitKind | None) -> NDArray[np.float64]:
+def _mapped(
+    p: NDArray[np.float64], m: NDArray[np.float64], fit: FitKind | None
+) -> NDArray[np.float64]:
     if fit is None:
         return p
     if fit not in LOGISTIC_KINDS:
@@ -300,7 +304,7 @@ def plcc(pred: ArrayLike, mos: ArrayLike, fit: FitKind | None = None) -> float:
         Finite, n >= 3 (n >= 4 / 5 with a fit).
     fit : {None, "logistic4", "logistic5"}
         None: PLCC of the raw predictions. Otherwise PLCC of ``logistic_fit(pred, mos, fit)(pred)``
-        with ``mos`` (Sheikh et al. 2006, Sec. IV-A: accuracy after nonlinear regression).
+        with ``mos`` (Sheikh et al. 2006: accuracy after the nonlinear regression).
 
     Returns
     -------
@@ -345,9 +349,14 @@ def rmse(pred: ArrayLike, mos: ArrayLike, fit: FitKind | None = None) -> float:
 # --------------------------------------------------------------------------------------------
 
 
-def _group_codes(groups: ArrayLike | Sequence[Hashable], n: int) -> tuple[NDArray[np.intp], pd.Index]:
+def _group_codes(
+    groups: ArrayLike | Sequence[Hashable], n: int
+) -> tuple[NDArray[np.intp], pd.Index]:
     """Integer codes (order of first appearance) and labels of ``groups``; checks length / NaN."""
-    arr = groups.to_numpy(dtype=object) if isinstance(groups, pd.Series) else np.asarray(groups, dtype=object)
+    if isinstance(groups, pd.Series):
+        arr = groups.to_numpy(dtype=object)
+    else:
+        arr = np.asarray(groups, dtype=object)
     if arr.ndim != 1 or arr.size != n:
         raise ValueError(
             f"groups must be 1-D with the length of pred ({n}); got shape {arr.shape}"
@@ -374,7 +383,8 @@ def concordant_pairs_by_group(
     not concordant (``pred_ties="discordant"``, the strict reading of the sign equality) or as
     half concordant (``"half"``, the chance level). Counting ordered pairs gives each unordered
     pair twice, so the fraction equals the unordered one. Computed per group with pairwise sign
-    matrices.
+    matrices (memory O(n_g^2) for a group of n_g items: meant for groups of versions of one
+    image, not for one group of the whole set).
 
     Parameters
     ----------

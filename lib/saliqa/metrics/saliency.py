@@ -65,6 +65,18 @@ def _minmax(a: np.ndarray, name: str) -> np.ndarray:
     return (a - lo) / (hi - lo)
 
 
+def _minmax_sum(a: np.ndarray, name: str) -> tuple[float, float]:
+    """``(lo, total)`` such that ``minmax(a) / sum(minmax(a)) == (a - lo) / total``.
+
+    Min-max then sum normalisation, ``((a - lo) / (hi - lo)) / sum((a - lo) / (hi - lo))``,
+    equals ``(a - lo) / sum(a - lo)`` (the ``hi - lo`` cancels); ``sum(a - lo) = sum(a) - lo * n``.
+    """
+    lo, hi = float(a.min()), float(a.max())
+    if hi == lo:
+        raise ValueError(f"{name} is constant ({lo:g}); min-max normalisation is undefined")
+    return lo, float(a.sum()) - lo * a.size
+
+
 def _check_eps(eps: float) -> float:
     if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not math.isfinite(eps) or eps < 0:
         raise ValueError(f"eps must be a non-negative finite number, got {eps!r}")
@@ -109,8 +121,12 @@ def kld(p: ArrayLike, q: ArrayLike, eps: float = MATLAB_EPS) -> float:
     e = _check_eps(eps)
     a, b = _pair(p, q, "p", "q")
     P = a / a.sum()
-    Q = b / b.sum()
-    return float(np.sum(P * np.log(e + P / (Q + e))))
+    t = b / b.sum()  # Q; the steps below reuse this temporary in place (a and b are untouched)
+    t += e
+    np.divide(P, t, out=t)
+    t += e
+    np.log(t, out=t)
+    return float(np.dot(P.ravel(), t.ravel()))  # sum P * ln(eps + P / (Q + eps))
 
 
 def symmetric_kld(p: ArrayLike, q: ArrayLike, eps: float = MATLAB_EPS) -> float:
@@ -137,9 +153,9 @@ def cc(a: ArrayLike, b: ArrayLike) -> float:
     for m, nm in ((x, "a"), (y, "b")):
         if m.max() == m.min():
             raise ValueError(f"{nm} is constant; the correlation is undefined")
-    xc = x - x.mean()
-    yc = y - y.mean()
-    return float(np.sum(xc * yc) / math.sqrt(float(np.sum(xc * xc)) * float(np.sum(yc * yc))))
+    xc = (x - x.mean()).ravel()
+    yc = (y - y.mean()).ravel()
+    return float(np.dot(xc, yc) / math.sqrt(float(np.dot(xc, xc)) * float(np.dot(yc, yc))))
 
 
 def sim(a: ArrayLike, b: ArrayLike, minmax: bool = True) -> float:
@@ -157,11 +173,16 @@ def sim(a: ArrayLike, b: ArrayLike, minmax: bool = True) -> float:
     """
     x, y = _pair(a, b, "a", "b")
     if minmax:
-        x = _minmax(x, "a")
-        y = _minmax(y, "b")
-    P = x / x.sum()
-    Q = y / y.sum()
-    return float(np.sum(np.minimum(P, Q)))
+        lo_x, tot_x = _minmax_sum(x, "a")
+        lo_y, tot_y = _minmax_sum(y, "b")
+    else:
+        lo_x, tot_x, lo_y, tot_y = 0.0, float(x.sum()), 0.0, float(y.sum())
+    P = x - lo_x
+    P /= tot_x
+    Q = y - lo_y
+    Q /= tot_y
+    np.minimum(P, Q, out=P)
+    return float(P.sum())
 
 
 def bhattacharyya(a: ArrayLike, b: ArrayLike) -> float:
@@ -172,9 +193,9 @@ def bhattacharyya(a: ArrayLike, b: ArrayLike) -> float:
     0 for identical maps; ``inf`` (with a warning) for maps with disjoint support.
     """
     x, y = _pair(a, b, "a", "b")
-    P = x / x.sum()
-    Q = y / y.sum()
-    bc = float(np.sum(np.sqrt(P * Q)))
+    t = x * y  # sum sqrt(P Q) = sum sqrt(x y) / sqrt(sum x * sum y)
+    np.sqrt(t, out=t)
+    bc = float(t.sum()) / math.sqrt(float(x.sum()) * float(y.sum()))
     if bc == 0.0:
         warnings.warn("a and b have disjoint support: the Bhattacharyya distance is infinite", stacklevel=2)
         return math.inf
@@ -214,13 +235,17 @@ def nss(saliency: ArrayLike, fixations: ArrayLike, ddof: int = 1, per_fixation: 
     f = check_fixations(fixations, "fixations", s.shape)
     if s.size <= ddof:
         raise ValueError(f"saliency has {s.size} pixels, too few for std with ddof={ddof}")
-    sd = s.std(ddof=ddof)
-    if s.max() == s.min() or sd == 0:
+    if s.max() == s.min():
         raise ValueError("saliency is constant (std 0); NSS is undefined")
-    z = (s - s.mean()) / sd
+    mean = float(s.mean())
+    d = (s - mean).ravel()
+    sd = math.sqrt(float(np.dot(d, d)) / (d.size - ddof))
+    fixed = np.flatnonzero(f.ravel() > 0)
+    z = d[fixed] / sd  # the standardised map at the fixated pixels only
     if per_fixation:
-        return float(np.sum(z * f) / np.sum(f))
-    return float(np.mean(z[f > 0]))
+        counts = f.ravel()[fixed]
+        return float(np.dot(z, counts) / counts.sum())
+    return float(np.mean(z))
 
 
 def auc_judd(
@@ -382,11 +407,13 @@ def information_gain(
     e = _check_eps(eps)
     s, b = _pair(saliency, baseline, "saliency", "baseline")
     f = check_fixations(fixations, "fixations", s.shape)
-    S = _minmax(s, "saliency")
-    S = S / S.sum()
-    B = _minmax(b, "baseline")
-    B = B / B.sum()
+    lo_s, tot_s = _minmax_sum(s, "saliency")
+    lo_b, tot_b = _minmax_sum(b, "baseline")
+    fixed = np.flatnonzero(f.ravel() > 0)  # only the fixated pixels are needed
+    S = (s.ravel()[fixed] - lo_s) / tot_s
+    B = (b.ravel()[fixed] - lo_b) / tot_b
     gain = np.log2(e + S) - np.log2(e + B)
     if per_fixation:
-        return float(np.sum(gain * f) / np.sum(f))
-    return float(np.mean(gain[f > 0]))
+        counts = f.ravel()[fixed]
+        return float(np.dot(gain, counts) / counts.sum())
+    return float(np.mean(gain))

@@ -58,12 +58,10 @@ def _where(t: torch.Tensor, i: int) -> str:
 def _validate_map(
     t: torch.Tensor, name: str, *, allow_zero: bool = False, forbid_constant: bool = False, what: str = ""
 ) -> None:
-    t3 = t.detach().reshape(-1, t.shape[-2], t.shape[-1])
-    nonfinite = ~torch.isfinite(t3).all(dim=-1).all(dim=-1)
-    negative = (t3 < 0).any(dim=-1).any(dim=-1)
-    zero = ~(t3 != 0).any(dim=-1).any(dim=-1)
-    constant = t3.amax(dim=_DIMS) == t3.amin(dim=_DIMS)
-    flags = torch.stack([nonfinite, negative, zero, constant]).cpu()
+    # one min/max pass; amin / amax propagate NaN, so a non-finite extreme flags NaN / inf
+    lo, hi = torch.aminmax(t.detach().reshape(-1, t.shape[-2] * t.shape[-1]), dim=1)
+    nonfinite = ~(torch.isfinite(lo) & torch.isfinite(hi))
+    flags = torch.stack([nonfinite, lo < 0, hi == 0, hi == lo]).cpu()
     i = _first_bad(flags[0])
     if i is not None:
         raise ValueError(f"{name} contains non-finite values (NaN or inf){_where(t, i)}")
@@ -105,10 +103,9 @@ def _sum_norm(x: torch.Tensor) -> torch.Tensor:
     return x / x.sum(dim=_DIMS, keepdim=True)
 
 
-def _minmax(x: torch.Tensor) -> torch.Tensor:
-    lo = x.amin(dim=_DIMS, keepdim=True)
-    hi = x.amax(dim=_DIMS, keepdim=True)
-    return (x - lo) / (hi - lo)
+def _minmax_sum_norm(x: torch.Tensor) -> torch.Tensor:
+    """Min-max then sum normalisation, ``(x - lo) / sum(x - lo)`` (the ``hi - lo`` cancels)."""
+    return _sum_norm(x - x.amin(dim=_DIMS, keepdim=True))
 
 
 def kld(p: object, q: object, eps: float = MATLAB_EPS, *, validate: bool = True) -> torch.Tensor:
@@ -153,9 +150,8 @@ def sim(a: object, b: object, minmax: bool = True, *, validate: bool = True) -> 
     if validate:
         _validate_map(x, "a", forbid_constant=minmax, what="min-max normalisation")
         _validate_map(y, "b", forbid_constant=minmax, what="min-max normalisation")
-    if minmax:
-        x, y = _minmax(x), _minmax(y)
-    return _out(torch.minimum(_sum_norm(x), _sum_norm(y)).sum(dim=_DIMS), squeeze)
+    norm = _minmax_sum_norm if minmax else _sum_norm
+    return _out(torch.minimum(norm(x), norm(y)).sum(dim=_DIMS), squeeze)
 
 
 def bhattacharyya(a: object, b: object, *, validate: bool = True) -> torch.Tensor:
@@ -188,7 +184,7 @@ def nss(
     if validate:
         _validate_map(s, "saliency", forbid_constant=True, what="NSS (std 0)")
         _validate_map(f, "fixations", allow_zero=True)
-        empty = ~(f.detach().reshape(-1, f.shape[-2], f.shape[-1]) > 0).any(dim=-1).any(dim=-1)
+        empty = f.detach().reshape(-1, f.shape[-2] * f.shape[-1]).amax(dim=1) <= 0
         i = _first_bad(empty.cpu())
         if i is not None:
             raise ValueError(f"fixations is an empty fixation map (no pixel > 0){_where(f, i)}")

@@ -35,15 +35,16 @@ All lengths are in degrees of visual angle and converted with the viewing geomet
    each make ``eye_fixations`` (uniform integer range) fixations drawn from the task density,
    displaced by isotropic Gaussian eye-tracker error of ``eye_error_deg``.
 5. **Crowd clicks** (``source="click"``): one answer is one worker's clicks on one version.
-   Clicks come from the task density with each component *sharpened*:
-   ``S(D) = D**click_gamma / sum`` (``click_gamma > 1``: the densest peaks, seed 000:
-   "users preferred to click on meaningful locations"), i.e. free: ``S(F)``; IQA:
-   ``(1 - iqa_visibility_weight) S(F) + iqa_visibility_weight S(V)`` (clicks also go to the
-   artefacts: "they pick many off-subject locations ... compression artifacts"); a diligent
-   worker's click is uniformly random with probability ``click_uniform_frac``; careless workers
-   and spammers click uniformly at random. Positions get Gaussian pointing error
-   ``click_error_deg``. Clicks per answer: ``free_clicks`` / ``iqa_clicks`` ranges
-   (seed: 3-10 free, >= 3 IQA with "3 to 5" asked); spammers give the minimum.
+   Clicks come from the task density with each component *sharpened*,
+   ``S_g(D) = D**g / sum``: free ``S_a(F)``; IQA
+   ``(1 - iqa_visibility_weight) S_a(F) + iqa_visibility_weight S_b(V)`` with
+   ``a = click_gamma > 1`` (the densest peaks; seed 000: "users preferred to click on meaningful
+   locations") and ``b = click_visibility_gamma`` (default 1: clicks also go to the artefacts,
+   "they pick many off-subject locations ... compression artifacts"). A diligent worker's
+   click is uniformly random with probability ``click_uniform_frac``; careless workers and
+   spammers click uniformly at random. Positions get Gaussian pointing error
+   ``click_error_deg``. Clicks per answer: ``free_clicks`` / ``iqa_clicks`` ranges (seed: 3-10
+   free, >= 3 IQA with "3 to 5" asked); spammers give the minimum.
 6. **Worker pools**, one per campaign (``"free"``, ``"iqa"``): each worker has a type drawn
    from ``*_worker_mix`` (``diligent``, ``careless``, ``spammer``), a country from
    :data:`COUNTRY_WEIGHTS` (INVENTED, see there), a platform accuracy from a Beta distribution
@@ -144,8 +145,8 @@ COUNTRY_WEIGHTS: Mapping[str, float] = {
 
 PLATFORM_ACCURACY_BETA: Mapping[str, tuple[float, float]] = {
     "diligent": (30.0, 3.0),  # mean 0.91, P(< 0.8) ~ 3 %
-    "careless": (14.0, 3.0),  # mean 0.82
-    "spammer": (8.0, 3.0),  # mean 0.73, P(< 0.8) ~ 70 %
+    "careless": (14.0, 3.0),  # mean 0.82, P(< 0.8) ~ 40 %
+    "spammer": (4.0, 3.0),  # mean 0.57, P(< 0.8) ~ 90 %
 }
 """Beta ``(a, b)`` of a worker's cumulative platform accuracy, per worker type (invented)."""
 
@@ -203,11 +204,11 @@ class SimulationConfig:
         Blur of the colour-opponent channels.
     feature_weights : tuple = (1.0, 1.0, 1.0)
         Weights of (contrast, colour, edges).
-    feature_blur_deg : float = 1.5
+    feature_blur_deg : float = 1.0
         Blur of the combined feature map.
-    feature_gamma : float = 2.0
+    feature_gamma : float = 4.0
         Exponent making the feature map peaky.
-    centre_weight : float = 0.3
+    centre_weight : float = 0.05
         Mixture weight of the centre bias.
     centre_sigma_frac : float = 0.25
         Centre-bias standard deviation as a fraction of (H, W).
@@ -216,11 +217,11 @@ class SimulationConfig:
     --------------------------------
     visibility_pool_deg : float = 0.5
         Pooling of the absolute luminance difference.
-    masking_constant : float = 0.02
+    masking_constant : float = 0.01
         Added to the reference's local contrast (luminance in [0, 1]) in the masking divisor.
-    visibility_floor : float = 0.1
+    visibility_floor : float = 0.05
         Added to the visibility map before normalising (uniform search component).
-    iqa_visibility_weight : float = 0.4
+    iqa_visibility_weight : float = 0.6
         Weight of ``V`` in the IQA-task density (planted effect 1).
 
     Eye tracking
@@ -241,13 +242,16 @@ class SimulationConfig:
     free_clicks, iqa_clicks : (int, int) = (3, 10), (3, 5)
         Clicks per answer (uniform integer range).
     click_gamma : float = 2.0
-        Sharpening exponent of the click density (> 1).
+        Sharpening exponent of the free-viewing component of the click density (> 1).
+    click_visibility_gamma : float = 1.0
+        Sharpening exponent of the visibility component of IQA clicks (1: artefacts are
+        clicked as broadly as they are visible).
     click_uniform_frac : float = 0.05
         A diligent worker's probability of an off-subject uniform click.
     click_error_deg : float = 0.25
         Pointing error (Gaussian std per axis).
     free_worker_mix, iqa_worker_mix : mapping
-        Worker-type weights per campaign (defaults 0.80/0.15/0.05 and 0.85/0.10/0.05).
+        Worker-type weights per campaign (defaults 0.87/0.10/0.03 and 0.88/0.08/0.04).
     free_answers_per_worker_mean, iqa_answers_per_worker_mean : float = 45.0, 16.0
         Mean of the Gamma draw of answers per worker, before clipping to the cap (seed:
         39.7 and 14.6 per worker including quiz failures).
@@ -262,11 +266,11 @@ class SimulationConfig:
         Logistic mapping of PSNR (dB) to latent quality 1..5.
     content_quality_sd : float = 0.15
         Per-content offset of latent quality.
-    diligent_bias_sd, diligent_noise_sd : float = 0.3, 0.5
+    diligent_bias_sd, diligent_noise_sd : float = 0.25, 0.4
     careless_bias_sd, careless_noise_sd : float = 0.6, 1.4
     n_test_questions : int = 10
         Gold versions (seed: 10 test questions).
-    gold_tolerance : float = 0.75
+    gold_tolerance : float = 1.0
         Allowed answers: integers within this distance of ``q`` (and ``round(q)``).
     quiz_size : int = 5
         Gold questions in the qualification quiz.
@@ -281,14 +285,14 @@ class SimulationConfig:
     contrast_scale_deg: float = 0.5
     colour_scale_deg: float = 1.0
     feature_weights: tuple[float, float, float] = (1.0, 1.0, 1.0)
-    feature_blur_deg: float = 1.5
-    feature_gamma: float = 2.0
-    centre_weight: float = 0.3
+    feature_blur_deg: float = 1.0
+    feature_gamma: float = 4.0
+    centre_weight: float = 0.05
     centre_sigma_frac: float = 0.25
     visibility_pool_deg: float = 0.5
-    masking_constant: float = 0.02
-    visibility_floor: float = 0.1
-    iqa_visibility_weight: float = 0.4
+    masking_constant: float = 0.01
+    visibility_floor: float = 0.05
+    iqa_visibility_weight: float = 0.6
     n_eye_observers: int = 15
     eye_fixations: tuple[int, int] = (8, 14)
     eye_error_deg: float = 0.5
@@ -297,12 +301,13 @@ class SimulationConfig:
     free_clicks: tuple[int, int] = (3, 10)
     iqa_clicks: tuple[int, int] = (3, 5)
     click_gamma: float = 2.0
+    click_visibility_gamma: float = 1.0
     click_uniform_frac: float = 0.05
     click_error_deg: float = 0.25
     free_worker_mix: Mapping[str, float] = field(
-        default_factory=lambda: {"diligent": 0.80, "careless": 0.15, "spammer": 0.05})
+        default_factory=lambda: {"diligent": 0.87, "careless": 0.10, "spammer": 0.03})
     iqa_worker_mix: Mapping[str, float] = field(
-        default_factory=lambda: {"diligent": 0.85, "careless": 0.10, "spammer": 0.05})
+        default_factory=lambda: {"diligent": 0.88, "careless": 0.08, "spammer": 0.04})
     free_answers_per_worker_mean: float = 45.0
     iqa_answers_per_worker_mean: float = 16.0
     answers_per_worker_shape: float = 1.5
@@ -310,12 +315,12 @@ class SimulationConfig:
     psnr_mid: float = 30.0
     psnr_slope: float = 2.5
     content_quality_sd: float = 0.15
-    diligent_bias_sd: float = 0.3
-    diligent_noise_sd: float = 0.5
+    diligent_bias_sd: float = 0.25
+    diligent_noise_sd: float = 0.4
     careless_bias_sd: float = 0.6
     careless_noise_sd: float = 1.4
     n_test_questions: int = 10
-    gold_tolerance: float = 0.75
+    gold_tolerance: float = 1.0
     quiz_size: int = 5
     quiz_pass_accuracy: float = 0.7
     gold_rate: float = 0.2
@@ -325,7 +330,7 @@ class SimulationConfig:
                      "feature_blur_deg", "feature_gamma", "centre_sigma_frac", "visibility_pool_deg",
                      "masking_constant", "visibility_floor", "answers_per_worker_shape", "psnr_slope",
                      "free_answers_per_worker_mean", "iqa_answers_per_worker_mean", "gold_tolerance",
-                     "click_gamma"):
+                     "click_gamma", "click_visibility_gamma"):
             _positive(name, getattr(self, name))
         for name in ("eye_error_deg", "click_error_deg", "content_quality_sd", "diligent_bias_sd",
                      "diligent_noise_sd", "careless_bias_sd", "careless_noise_sd"):
@@ -395,15 +400,17 @@ def _as_rgb01(image: np.ndarray, name: str = "image") -> np.ndarray:
     return f
 
 
+_LUMA = np.array([0.299, 0.587, 0.114])
+
+
 def luminance(image: np.ndarray) -> np.ndarray:
     """Rec. 601 luma ``0.299 R + 0.587 G + 0.114 B`` in ``[0, 1]`` of a uint8 / [0, 1] image."""
-    rgb = _as_rgb01(image)
-    return rgb @ np.array([0.299, 0.587, 0.114])
+    return _as_rgb01(image) @ _LUMA
 
 
 def _local_std(lum: np.ndarray, sigma: float) -> np.ndarray:
-    mean = ndimage.gaussian_filter(lum, sigma, mode="reflect")
-    sq = ndimage.gaussian_filter(lum * lum, sigma, mode="reflect")
+    mean = ndimage.gaussian_filter(lum, sigma, mode="reflect", truncate=3.0)
+    sq = ndimage.gaussian_filter(lum * lum, sigma, mode="reflect", truncate=3.0)
     return np.sqrt(np.maximum(sq - mean * mean, 0.0))
 
 
@@ -429,20 +436,20 @@ def feature_saliency(image: np.ndarray, ppd: float, config: SimulationConfig | N
     cfg = config or SimulationConfig()
     _positive("ppd", ppd)
     rgb = _as_rgb01(image)
-    lum = rgb @ np.array([0.299, 0.587, 0.114])
+    lum = rgb @ _LUMA
     s_c = cfg.contrast_scale_deg * ppd
     contrast = _local_std(lum, s_c)
     rg = rgb[:, :, 0] - rgb[:, :, 1]
     by = rgb[:, :, 2] - 0.5 * (rgb[:, :, 0] + rgb[:, :, 1])
     s_col = cfg.colour_scale_deg * ppd
-    rg_b = ndimage.gaussian_filter(rg, s_col, mode="reflect")
-    by_b = ndimage.gaussian_filter(by, s_col, mode="reflect")
+    rg_b = ndimage.gaussian_filter(rg, s_col, mode="reflect", truncate=3.0)
+    by_b = ndimage.gaussian_filter(by, s_col, mode="reflect", truncate=3.0)
     colour = np.hypot(rg_b - rg.mean(), by_b - by.mean())
     edges = ndimage.gaussian_filter(np.hypot(ndimage.sobel(lum, axis=0), ndimage.sobel(lum, axis=1)), s_c,
-                                    mode="reflect")
+                                    mode="reflect", truncate=3.0)
     w = np.asarray(cfg.feature_weights, dtype=np.float64)
     feat = (w[0] * _unit_max(contrast) + w[1] * _unit_max(colour) + w[2] * _unit_max(edges)) / w.sum()
-    feat = ndimage.gaussian_filter(feat, cfg.feature_blur_deg * ppd, mode="reflect")
+    feat = ndimage.gaussian_filter(feat, cfg.feature_blur_deg * ppd, mode="reflect", truncate=3.0)
     feat = np.maximum(feat, 0.0) ** cfg.feature_gamma
     if not np.any(feat > 0):
         return np.full(lum.shape, 1.0 / lum.size)
@@ -459,11 +466,25 @@ def free_viewing_density(reference: np.ndarray, ppd: float, config: SimulationCo
 
 
 def distortion_visibility(reference: np.ndarray, distorted: np.ndarray, ppd: float,
-                          config: SimulationConfig | None = None) -> np.ndarray:
+                          config: SimulationConfig | None = None, *,
+                          reference_contrast: np.ndarray | None = None) -> np.ndarray:
     """Distortion-visibility density ``V`` of a version against its reference (step 2).
 
     ``V ∝ G(|L_d - L_r|) / (masking_constant + local_std(L_r)) + visibility_floor`` with ``G`` a
-    Gaussian of ``visibility_pool_deg``; the reference against itself gives the uniform density.
+    Gaussian of ``visibility_pool_deg`` (``local_std`` uses the same window); the reference
+    against itself gives the uniform density.
+
+    Parameters
+    ----------
+    reference, distorted
+        uint8 or [0, 1] images of the same shape.
+    ppd
+        Pixels per degree.
+    config
+        Model parameters.
+    reference_contrast
+        Optional precomputed ``local_std(L_r)`` at the pooling scale (reused across the
+        versions of one content).
 
     Raises
     ------
@@ -475,9 +496,16 @@ def distortion_visibility(reference: np.ndarray, distorted: np.ndarray, ppd: flo
     lr, ld = luminance(reference), luminance(distorted)
     if lr.shape != ld.shape:
         raise ValueError(f"shape mismatch: reference {lr.shape} vs distorted {ld.shape}")
+    return _visibility(lr, ld, ppd, cfg, reference_contrast)
+
+
+def _visibility(lr: np.ndarray, ld: np.ndarray, ppd: float, cfg: SimulationConfig,
+                reference_contrast: np.ndarray | None) -> np.ndarray:
     s = cfg.visibility_pool_deg * ppd
-    pooled = ndimage.gaussian_filter(np.abs(ld - lr), s, mode="reflect")
-    vis = pooled / (cfg.masking_constant + _local_std(lr, s)) + cfg.visibility_floor
+    if reference_contrast is None:
+        reference_contrast = _local_std(lr, s)
+    pooled = ndimage.gaussian_filter(np.abs(ld - lr), s, mode="reflect", truncate=3.0)
+    vis = pooled / (cfg.masking_constant + reference_contrast) + cfg.visibility_floor
     return vis / vis.sum()
 
 
@@ -530,7 +558,10 @@ def latent_quality(reference: np.ndarray, distorted: np.ndarray, config: Simulat
     a, b = _as_rgb01(reference), _as_rgb01(distorted)
     if a.shape != b.shape:
         raise ValueError(f"shape mismatch: reference {a.shape} vs distorted {b.shape}")
-    mse = float(np.mean((a - b) ** 2))
+    return _quality(float(np.mean((a - b) ** 2)), cfg)
+
+
+def _quality(mse: float, cfg: SimulationConfig) -> tuple[float, float]:
     if mse == 0:
         return 5.0, math.inf
     psnr = 10.0 * math.log10(1.0 / mse)
@@ -594,6 +625,20 @@ def _rate(wtype: np.ndarray, bias: np.ndarray, constant: np.ndarray, q: np.ndarr
     raw = np.rint(q + bias + noise_sd * rng.standard_normal(q.size))
     score = np.where(wtype == "spammer", constant, raw)
     return np.clip(score, 1, 5).astype(np.int64)
+
+
+class _Columns:
+    """Accumulates column arrays and builds one DataFrame at the end (no per-image frames)."""
+
+    def __init__(self) -> None:
+        self._cols: dict[str, list[np.ndarray]] = {}
+
+    def add(self, **cols: np.ndarray) -> None:
+        for k, v in cols.items():
+            self._cols.setdefault(k, []).append(np.asarray(v))
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame({k: np.concatenate(v) for k, v in self._cols.items()})
 
 
 # --------------------------------------------------------------------------------------------
@@ -688,15 +733,15 @@ def simulate_study(
     # ---- per-version densities and latent quality (loop over images) -----------------------
     content_offset: dict[Any, float] = {}
     rng_rate = np.random.default_rng(ss_rate)
-    free_d: dict[Any, np.ndarray] = {}
+    per_content: dict[Any, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # content -> (F, L_ref, contrast)
     dens: list[tuple[np.ndarray, np.ndarray]] = []  # (free F, visibility V) per version
     ppds = np.empty(n_img)
     q = np.empty(n_img)
     psnr = np.empty(n_img)
     for i, row in observed.iterrows():
         cid = row["content_id"]
-        ref = refs[cid]
-        img = np.asarray(load_image(row["path"]))
+        ref = _as_rgb01(refs[cid], f"reference of content {cid!r}")
+        img = _as_rgb01(np.asarray(load_image(row["path"])), f"image {row['image_id']!r}")
         h, w = int(row["height"]), int(row["width"])
         for what, arr in (("image", img), ("reference", ref)):
             if arr.shape[:2] != (h, w):
@@ -704,17 +749,21 @@ def simulate_study(
                                  f"table says (height, width) = ({h}, {w})")
         ppd = cfg.pixels_per_degree(w)
         ppds[i] = ppd
-        if cid not in free_d:
-            free_d[cid] = free_viewing_density(ref, ppd, cfg)
+        if cid not in per_content:
+            lum_ref = ref @ _LUMA
+            per_content[cid] = (free_viewing_density(ref, ppd, cfg), lum_ref,
+                                _local_std(lum_ref, cfg.visibility_pool_deg * ppd))
             content_offset[cid] = float(cfg.content_quality_sd * rng_rate.standard_normal())
-        dens.append((free_d[cid], distortion_visibility(ref, img, ppd, cfg)))
-        qi, psnr[i] = latent_quality(ref, img, cfg)
+        F, lum_ref, ref_contrast = per_content[cid]
+        dens.append((F, _visibility(lum_ref, img @ _LUMA, ppd, cfg, ref_contrast)))
+        qi, psnr[i] = _quality(float(np.mean((img - ref) ** 2)), cfg)
         q[i] = float(np.clip(qi + content_offset[cid], 1.0, 5.0))
 
     # ---- eye fixations (step 4) -------------------------------------------------------------
     rng_eye = np.random.default_rng(ss_eye)
-    parts: list[pd.DataFrame] = []
+    fx = _Columns()
     lo, hi = cfg.eye_fixations
+    image_ids = observed["image_id"].to_numpy()
     for task in ("free", "iqa"):
         obs_ids = np.array([f"eye{'F' if task == 'free' else 'Q'}{k + 1:02d}" for k in range(cfg.n_eye_observers)])
         for i in range(n_img):
@@ -722,10 +771,11 @@ def simulate_study(
             d = F if task == "free" else iqa_density(F, V, cfg.iqa_visibility_weight)
             counts = rng_eye.integers(lo, hi + 1, size=cfg.n_eye_observers)
             pts = sample_points(d, int(counts.sum()), rng_eye, error_px=cfg.eye_error_deg * ppds[i])
-            parts.append(pd.DataFrame({
-                "image_id": observed.at[i, "image_id"], "observer_id": np.repeat(obs_ids, counts),
-                "x": pts[:, 0], "y": pts[:, 1], "source": "eye", "task": task, "campaign": "eye",
-                "answer_order": pd.array([pd.NA] * pts.shape[0], dtype="Int64")}))
+            n = pts.shape[0]
+            fx.add(image_id=np.full(n, image_ids[i], dtype=object), observer_id=np.repeat(obs_ids, counts),
+                   x=pts[:, 0], y=pts[:, 1], source=np.full(n, "eye", dtype=object),
+                   task=np.full(n, task, dtype=object), campaign=np.full(n, "eye", dtype=object),
+                   answer_order=np.full(n, -1, dtype=np.int64))
 
     # ---- gold items and rater model (steps 7-8) -----------------------------------------------
     rng_gold = np.random.default_rng(ss_gold)
@@ -758,32 +808,36 @@ def simulate_study(
 
     # ---- crowd campaigns (steps 5-6) ------------------------------------------------------------
     workers_parts: list[pd.DataFrame] = []
-    rating_parts: list[pd.DataFrame] = []
+    rt = _Columns()
+    sharp_free: dict[int, np.ndarray] = {}  # S(F), one per content (keyed by the array's identity)
     for campaign, ss in (("free", ss_free), ("iqa", ss_iqa)):
         rng = np.random.default_rng(ss)
         pool = _draw_workers(campaign, n_img, cfg, rng, quiz if campaign == "iqa" else None)
         if campaign == "free":
             for wid, wtype in zip(pool["worker_id"], pool["worker_type"]):
                 new_rater(wid, wtype, rng)
+        wids = pool["worker_id"].to_numpy(dtype=object)
         clo, chi = cfg.free_clicks if campaign == "free" else cfg.iqa_clicks
         # long table of answers: worker, version, order
         n_assigned = pool["assigned"].map(len).to_numpy()
         ans_worker = np.repeat(np.arange(len(pool)), n_assigned)
         ans_image = np.concatenate([np.asarray(a, dtype=np.int64) for a in pool["assigned"]] + [np.zeros(0, np.int64)])
         wtypes = pool["worker_type"].to_numpy()[ans_worker]
-        # work-mode test questions: positions interleaved in the worker's answer sequence
-        n_test = np.where(n_assigned > 0, np.maximum(1, np.rint(n_assigned * cfg.gold_rate)), 0).astype(np.int64) \
-            if campaign == "iqa" else np.zeros(len(pool), dtype=np.int64)
+        # work-mode test questions, interleaved at random positions of the worker's sequence
+        if campaign == "iqa":
+            n_test = np.where(n_assigned > 0, np.maximum(1, np.rint(n_assigned * cfg.gold_rate)), 0).astype(np.int64)
+        else:
+            n_test = np.zeros(len(pool), dtype=np.int64)
         order = np.empty(ans_worker.size, dtype=np.int64)
         gold_order: list[np.ndarray] = []
         start = 0
-        for k in range(len(pool)):  # loop over workers: interleave test questions
+        for k in range(len(pool)):  # loop over workers
             n_k, t_k = int(n_assigned[k]), int(n_test[k])
             slots = rng.permutation(n_k + t_k)
             order[start:start + n_k] = np.sort(slots[:n_k])
             gold_order.append(np.sort(slots[n_k:]))
             start += n_k
-        # clicks
+        # clicks (step 5)
         n_clicks = np.where(wtypes == "spammer", clo, rng.integers(clo, chi + 1, size=ans_worker.size))
         p_uniform = np.where(wtypes == "diligent", cfg.click_uniform_frac, 1.0)
         for i in range(n_img):  # loop over versions; vectorised over that version's clicks
@@ -791,10 +845,13 @@ def simulate_study(
             if sel.size == 0:
                 continue
             F, V = dens[i]
-            crowd = sharpen(F, cfg.click_gamma)
+            key = id(F)
+            if key not in sharp_free:
+                sharp_free[key] = sharpen(F, cfg.click_gamma)
+            crowd = sharp_free[key]
             if campaign == "iqa":
                 w = cfg.iqa_visibility_weight
-                crowd = (1.0 - w) * crowd + w * sharpen(V, cfg.click_gamma)
+                crowd = (1.0 - w) * crowd + w * sharpen(V, cfg.click_visibility_gamma)
             k = n_clicks[sel]
             total = int(k.sum())
             uni = rng.random(total) < np.repeat(p_uniform[sel], k)
@@ -802,54 +859,56 @@ def simulate_study(
             h, wd = crowd.shape
             upts = np.column_stack([rng.uniform(0, wd - 1, total), rng.uniform(0, h - 1, total)])
             pts = np.where(uni[:, None], upts, pts)
-            parts.append(pd.DataFrame({
-                "image_id": observed.at[i, "image_id"],
-                "observer_id": np.repeat(pool["worker_id"].to_numpy()[ans_worker[sel]], k),
-                "x": pts[:, 0], "y": pts[:, 1], "source": "click", "task": campaign, "campaign": campaign,
-                "answer_order": pd.array(np.repeat(order[sel], k), dtype="Int64")}))
-        # ratings (IQA)
+            fx.add(image_id=np.full(total, image_ids[i], dtype=object),
+                   observer_id=np.repeat(wids[ans_worker[sel]], k), x=pts[:, 0], y=pts[:, 1],
+                   source=np.full(total, "click", dtype=object), task=np.full(total, campaign, dtype=object),
+                   campaign=np.full(total, campaign, dtype=object), answer_order=np.repeat(order[sel], k))
+        # ratings (IQA campaign, steps 7-8)
         quiz_acc = np.full(len(pool), np.nan)
         test_acc = np.full(len(pool), np.nan)
         if campaign == "iqa":
             qr = {r["worker_id"]: r for r in quiz_records}
-            wids = pool["worker_id"].to_numpy()
             bias = np.array([rater[w_][1] for w_ in wids])
             const = np.array([rater[w_][2] for w_ in wids])
             scores = _rate(wtypes, bias[ans_worker], const[ans_worker], q[ans_image], cfg, rng)
-            rating_parts.append(pd.DataFrame({
-                "image_id": observed["image_id"].to_numpy()[ans_image], "rater_id": wids[ans_worker],
-                "score": scores, "is_gold": False, "campaign": "iqa", "phase": "work",
-                "answer_order": pd.array(order, dtype="Int64"), "gold_correct": pd.array([pd.NA] * order.size,
-                                                                                           dtype="boolean")}))
+            n = scores.size
+            rt.add(image_id=image_ids[ans_image], rater_id=wids[ans_worker], score=scores,
+                   is_gold=np.zeros(n, bool), phase=np.full(n, "work", dtype=object), answer_order=order,
+                   gold_correct=np.full(n, -1, dtype=np.int8))
             for k_, wid in enumerate(wids):  # loop over workers: quiz and hidden test questions
                 rec = qr[wid]
                 quiz_acc[k_] = float(rec["ok"].mean())
-                rating_parts.append(pd.DataFrame({
-                    "image_id": observed["image_id"].to_numpy()[gold_idx[rec["items"]]], "rater_id": wid,
-                    "score": rec["scores"], "is_gold": True, "campaign": "iqa", "phase": "quiz",
-                    "answer_order": pd.array([pd.NA] * rec["items"].size, dtype="Int64"),
-                    "gold_correct": pd.array(rec["ok"], dtype="boolean")}))
+                n = rec["items"].size
+                rt.add(image_id=image_ids[gold_idx[rec["items"]]], rater_id=np.full(n, wid, dtype=object),
+                       score=rec["scores"], is_gold=np.ones(n, bool), phase=np.full(n, "quiz", dtype=object),
+                       answer_order=np.full(n, -1, dtype=np.int64), gold_correct=rec["ok"].astype(np.int8))
                 t_k = int(n_test[k_])
                 if t_k:
                     items = rng.choice(n_gold, size=t_k, replace=t_k > n_gold)
-                    s, ok = answer_gold(wid, items, rng)
+                    sc, ok = answer_gold(wid, items, rng)
                     test_acc[k_] = float(ok.mean())
-                    rating_parts.append(pd.DataFrame({
-                        "image_id": observed["image_id"].to_numpy()[gold_idx[items]], "rater_id": wid,
-                        "score": s, "is_gold": True, "campaign": "iqa", "phase": "work",
-                        "answer_order": pd.array(gold_order[k_], dtype="Int64"),
-                        "gold_correct": pd.array(ok, dtype="boolean")}))
+                    rt.add(image_id=image_ids[gold_idx[items]], rater_id=np.full(t_k, wid, dtype=object),
+                           score=sc, is_gold=np.ones(t_k, bool), phase=np.full(t_k, "work", dtype=object),
+                           answer_order=gold_order[k_], gold_correct=ok.astype(np.int8))
         workers_parts.append(pd.DataFrame({
-            "worker_id": pool["worker_id"], "campaign": campaign, "country": pool["country"],
-            "platform_accuracy": pool["platform_accuracy"],
-            "passed_quiz": pd.array(pool["passed_quiz"] if campaign == "iqa" else [pd.NA] * len(pool),
+            "worker_id": wids, "campaign": campaign, "country": pool["country"].to_numpy(),
+            "platform_accuracy": pool["platform_accuracy"].to_numpy(),
+            "passed_quiz": pd.array(pool["passed_quiz"].to_numpy() if campaign == "iqa" else [pd.NA] * len(pool),
                                     dtype="boolean"),
             "quiz_accuracy": quiz_acc, "test_accuracy": test_acc, "n_test_questions": n_test,
-            "n_answers": n_assigned.astype(np.int64), "worker_type": pool["worker_type"]}))
+            "n_answers": n_assigned.astype(np.int64), "worker_type": pool["worker_type"].to_numpy()}))
 
-    fixations = pd.concat(parts, ignore_index=True)
+    fixations = fx.frame()
+    fixations["answer_order"] = pd.array(np.where(fixations["answer_order"] < 0, pd.NA, fixations["answer_order"]),
+                                         dtype="Int64")
     fixations = validate(fixations, "fixations", origin="simulate_study fixations")
-    ratings = validate(pd.concat(rating_parts, ignore_index=True), "ratings", origin="simulate_study ratings")
+    ratings = rt.frame()
+    ratings.insert(4, "campaign", "iqa")
+    ratings["answer_order"] = pd.array(np.where(ratings["answer_order"] < 0, pd.NA, ratings["answer_order"]),
+                                       dtype="Int64")
+    gc = ratings["gold_correct"].to_numpy()
+    ratings["gold_correct"] = pd.array(np.where(gc < 0, pd.NA, gc == 1), dtype="boolean")
+    ratings = validate(ratings, "ratings", origin="simulate_study ratings")
     workers = pd.concat(workers_parts, ignore_index=True)
     info = observed.copy()
     info["latent_quality"] = q
@@ -883,7 +942,8 @@ def planted_effects(config: SimulationConfig, seed: int) -> dict[str, Any]:
                 "statement": "crowd click maps agree with eye-tracking maps",
                 "measure": "mean CC(crowd map, eye map) over image versions, per task",
                 "expected": "> 0.5", "applies_to": ["free", "iqa"],
-                "mechanism": f"clicks drawn from the same task density sharpened (gamma {config.click_gamma})",
+                "mechanism": f"clicks drawn from the same task density, free-viewing component sharpened "
+                             f"(gamma {config.click_gamma})",
             },
             "mos_falls_with_compression": {
                 "statement": "MOS falls as JPEG compression increases",
