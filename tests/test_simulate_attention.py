@@ -98,6 +98,7 @@ def test_config_validation_names_the_field(kwargs, field):
 
 def test_config_key_and_dict_are_stable():
     a, b = sa.SimulationConfig(), sa.SimulationConfig()
+    assert sa.SimulationConfig(eye_fixations=[8, 14]) == a  # lists (YAML) become tuples
     assert a.key() == b.key() and a.key() != sa.SimulationConfig(click_gamma=3.0).key()
     json.dumps(a.as_dict())
 
@@ -114,11 +115,12 @@ def test_simulate_requires_references(images):
 
 
 def test_simulation_is_deterministic(images):
-    two = images.loc[images["content_id"].isin(images["content_id"].unique()[:2])]
-    cfg = sa.SimulationConfig(n_eye_observers=3, free_answers_per_image=5, iqa_answers_per_image=6)
-    a = sa.simulate_study(two, cfg, seed=11)
-    b = sa.simulate_study(two, cfg, seed=11)
-    c = sa.simulate_study(two, cfg, seed=12)
+    one = images.loc[images["content_id"] == images["content_id"].iloc[0]]
+    cfg = sa.SimulationConfig(n_eye_observers=3, free_answers_per_image=5, iqa_answers_per_image=6,
+                              n_test_questions=3, quiz_size=3)
+    a = sa.simulate_study(one, cfg, seed=11)
+    b = sa.simulate_study(one, cfg, seed=11)
+    c = sa.simulate_study(one, cfg, seed=12)
     for name in ("fixations", "ratings", "workers", "images"):
         pd.testing.assert_frame_equal(a[name], b[name])
     assert a["planted"] == b["planted"]
@@ -189,12 +191,22 @@ def test_planted_effect_mos_falls_with_compression(screened, images):
     assert list(by_level.sort_index().to_numpy()) == sorted(by_level.to_numpy())
 
 
-def test_planted_effect_screening(screened):
+def test_planted_effect_screening(screened, images):
+    # on the default worker mix (few spammers) ...
     ws = screened.worker_status
-    spam = ws.loc[ws["worker_type"] == "spammer"]
     diligent = ws.loc[ws["worker_type"] == "diligent"]
-    assert len(spam) > 0
-    assert (spam["removed_by"] != "kept").mean() > 0.5
     assert (diligent["removed_by"] == "kept").mean() > 0.8
-    iqa_spam = spam.loc[spam["campaign"] == "iqa"]
-    assert (iqa_spam["removed_by"] != "kept").all()
+    assert (ws.loc[(ws["worker_type"] == "spammer") & (ws["campaign"] == "iqa"), "removed_by"] != "kept").all()
+    # ... and on a pool with many spammers and careless workers
+    two = images.loc[images["content_id"].isin(images["content_id"].unique()[:2])]
+    mix = {"diligent": 0.5, "careless": 0.25, "spammer": 0.25}
+    cfg = sa.SimulationConfig(n_eye_observers=2, free_answers_per_image=15, iqa_answers_per_image=25,
+                              free_worker_mix=mix, iqa_worker_mix=mix, free_answers_per_worker_mean=4.0,
+                              iqa_answers_per_worker_mean=4.0)
+    with pytest.warns(UserWarning, match="8 test questions instead of n_test_questions=10"):
+        out = sa.simulate_study(two, cfg, seed=5)
+    ws = crowd.apply_screening(out["workers"], out["ratings"], out["fixations"]).worker_status
+    spam = ws.loc[ws["worker_type"] == "spammer"]
+    assert len(spam) >= 10
+    assert (spam["removed_by"] != "kept").mean() > 0.5
+    assert (ws.loc[ws["worker_type"] == "diligent", "removed_by"] == "kept").mean() > 0.8

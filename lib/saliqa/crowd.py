@@ -346,7 +346,8 @@ def apply_screening(
         ans = pd.concat([rsel.loc[~rsel["_gold"].astype(bool), ["worker_id", "image_id"]],
                          csel[["worker_id", "image_id"]]]).drop_duplicates()
         return {"workers": int(wmask.sum()), "answers": int(len(ans)),
-                "ratings": int((~rsel["_gold"].astype(bool)).sum()), "gold_ratings": int(rsel["_gold"].astype(bool).sum()),
+                "ratings": int((~rsel["_gold"].astype(bool)).sum()),
+                "gold_ratings": int(rsel["_gold"].astype(bool).sum()),
                 "clicks": int(len(csel))}
 
     wcamp = workers["campaign"].to_numpy()

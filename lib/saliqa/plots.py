@@ -106,6 +106,8 @@ def save_figure(fig: Figure, out_dir: str | os.PathLike[str], name: str, formats
         raise ValueError(f"unsupported format(s) {bad}; matplotlib supports {sorted(supported)}")
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
+    umask = os.umask(0)
+    os.umask(umask)
     written: list[Path] = []
     for fmt in formats:
         ext = fmt.lower().lstrip(".")
@@ -114,6 +116,7 @@ def save_figure(fig: Figure, out_dir: str | os.PathLike[str], name: str, formats
         try:
             with os.fdopen(fd, "wb") as handle:
                 fig.savefig(handle, format=ext, dpi=dpi)
+            os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file the usual permissions
             os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

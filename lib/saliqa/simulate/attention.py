@@ -92,7 +92,7 @@ import math
 import numbers
 import warnings
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -169,7 +169,8 @@ def _int_range(name: str, v: Any, low: int = 1) -> None:
           and all(isinstance(k, numbers.Integral) and not isinstance(k, bool) for k in v)
           and low <= v[0] <= v[1])
     if not ok:
-        raise ValueError(f"SimulationConfig.{name} must be a tuple (min, max) of ints with {low} <= min <= max, got {v!r}")
+        raise ValueError(f"SimulationConfig.{name} must be a tuple (min, max) of ints with {low} <= min <= max, "
+                         f"got {v!r}")
 
 
 def _count(name: str, v: Any, low: int = 1) -> None:
@@ -326,6 +327,14 @@ class SimulationConfig:
     gold_rate: float = 0.2
 
     def __post_init__(self) -> None:
+        for name in ("eye_fixations", "free_clicks", "iqa_clicks", "feature_weights"):
+            v = getattr(self, name)
+            if isinstance(v, list):  # e.g. from a YAML parameter file
+                object.__setattr__(self, name, tuple(v))
+        for name in ("free_worker_mix", "iqa_worker_mix"):
+            v = getattr(self, name)
+            if isinstance(v, Mapping):
+                object.__setattr__(self, name, dict(v))
         for name in ("viewing_distance_cm", "display_width_cm", "contrast_scale_deg", "colour_scale_deg",
                      "feature_blur_deg", "feature_gamma", "centre_sigma_frac", "visibility_pool_deg",
                      "masking_constant", "visibility_floor", "answers_per_worker_shape", "psnr_slope",
@@ -548,7 +557,8 @@ def sample_points(density: np.ndarray, n: int, rng: np.random.Generator, *, erro
     return np.column_stack([np.clip(x, 0.0, w - 1.0), np.clip(y, 0.0, h - 1.0)])
 
 
-def latent_quality(reference: np.ndarray, distorted: np.ndarray, config: SimulationConfig | None = None) -> tuple[float, float]:
+def latent_quality(reference: np.ndarray, distorted: np.ndarray,
+                   config: SimulationConfig | None = None) -> tuple[float, float]:
     """Latent quality ``q`` in ``[1, 5]`` of a version (step 7, without the content offset) and its PSNR.
 
     ``q = 1 + 4 / (1 + exp(-(PSNR - psnr_mid) / psnr_slope))``; PSNR in dB on the RGB
@@ -780,6 +790,9 @@ def simulate_study(
     # ---- gold items and rater model (steps 7-8) -----------------------------------------------
     rng_gold = np.random.default_rng(ss_gold)
     n_gold = min(cfg.n_test_questions, n_img)
+    if n_gold < cfg.n_test_questions:
+        warnings.warn(f"simulate_study: only {n_img} image versions, so {n_gold} test questions instead of "
+                      f"n_test_questions={cfg.n_test_questions}", stacklevel=2)
     gold_idx = np.sort(rng_gold.choice(n_img, size=n_gold, replace=False))
     gold_q = q[gold_idx]
     allowed_lo = np.minimum(np.ceil(gold_q - cfg.gold_tolerance), np.rint(gold_q))
@@ -813,9 +826,6 @@ def simulate_study(
     for campaign, ss in (("free", ss_free), ("iqa", ss_iqa)):
         rng = np.random.default_rng(ss)
         pool = _draw_workers(campaign, n_img, cfg, rng, quiz if campaign == "iqa" else None)
-        if campaign == "free":
-            for wid, wtype in zip(pool["worker_id"], pool["worker_type"]):
-                new_rater(wid, wtype, rng)
         wids = pool["worker_id"].to_numpy(dtype=object)
         clo, chi = cfg.free_clicks if campaign == "free" else cfg.iqa_clicks
         # long table of answers: worker, version, order
@@ -949,7 +959,8 @@ def planted_effects(config: SimulationConfig, seed: int) -> dict[str, Any]:
                 "statement": "MOS falls as JPEG compression increases",
                 "measure": "Spearman correlation of JPEG quality factor (level) and MOS",
                 "expected": "> 0",
-                "mechanism": f"latent quality logistic in PSNR (mid {config.psnr_mid} dB, slope {config.psnr_slope} dB)",
+                "mechanism": f"latent quality logistic in PSNR (mid {config.psnr_mid} dB, "
+                             f"slope {config.psnr_slope} dB)",
             },
             "screening_effective": {
                 "statement": "screening removes most spammers and keeps most diligent workers",
