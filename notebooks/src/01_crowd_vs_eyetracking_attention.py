@@ -199,7 +199,7 @@ for s in studies:
         selection = attention.map_grid_selection(s.images, n)
     else:
         selection = s.images.head(n).assign(role="original")[["image_id", "role", "content_id"]]
-    fig = plots.plot_map_grid(s.images, maps[s.name], selection)
+    fig = plots.plot_map_grid(s.images, maps[s.name], selection, load_image=attention_study.image_loader(s))
     run.figure(fig, f"{s.name}_fig4_map_grid")
     display(fig)
 

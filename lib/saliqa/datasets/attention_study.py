@@ -302,3 +302,23 @@ def ordinal_levels(table: pd.DataFrame, *, level_col: str = "level", higher_is_m
     order = sorted(levels.unique(), reverse=higher_is_milder)
     rank = {v: i + 1 for i, v in enumerate(order)}
     return table.assign(**{level_col: levels.map(rank).astype(int)})
+
+
+def image_loader(study: AttentionStudy):
+    """A ``path -> uint8 RGB`` reader that returns each image at the size of ``study.images``.
+
+    After :func:`scale_study` the maps are on a reduced grid; Figure 4 overlays them on images
+    resized (Pillow, Lanczos) to that grid.
+    """
+    from PIL import Image
+
+    sizes = {str(p): (int(w), int(h)) for p, w, h in study.images[["path", "width", "height"]].itertuples(index=False)}
+
+    def load(path: Any) -> np.ndarray:
+        image = builtin.load_image(path)
+        size = sizes.get(str(path))
+        if size is None or (image.shape[1], image.shape[0]) == size:
+            return image
+        return np.asarray(Image.fromarray(image).resize(size, Image.Resampling.LANCZOS))
+
+    return load

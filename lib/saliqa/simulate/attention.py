@@ -121,7 +121,7 @@ __all__ = [
     "planted_effects",
 ]
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 """Bumped whenever the generated tables change for a given config and seed (cache key)."""
 
 WORKER_TYPES: tuple[str, ...] = ("diligent", "careless", "spammer")
