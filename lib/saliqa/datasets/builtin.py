@@ -41,7 +41,6 @@ import hashlib
 import io
 import json
 import os
-import tempfile
 import warnings
 import zlib
 from collections.abc import Callable, Mapping, Sequence
@@ -56,6 +55,7 @@ import pandas as pd
 from PIL import Image, UnidentifiedImageError
 
 from saliqa import distortions, paths
+from saliqa.io import atomic_write_bytes
 from saliqa.datasets.tables import validate
 
 __all__ = [
@@ -436,15 +436,7 @@ def _write_png_atomic(path: Path, image: np.ndarray) -> None:
     """Write ``image`` (uint8, (H, W) or (H, W, 3)) as PNG: temporary file, then rename."""
     buffer = io.BytesIO()
     Image.fromarray(image).save(buffer, format="PNG", compress_level=1)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(buffer.getvalue())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_bytes(path, buffer.getvalue())
 
 
 def _noise_seed(seed: int, crop_index: int, distortion: str, level: str) -> int:
