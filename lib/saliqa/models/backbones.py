@@ -49,6 +49,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from saliqa.constants import IMAGENET_MEAN, IMAGENET_STD
 from saliqa.models import weights as _weights
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -67,8 +68,6 @@ __all__ = [
     "lite0_state_dict_to_timm",
 ]
 
-IMAGENET_MEAN: tuple[float, float, float] = (0.485, 0.456, 0.406)
-IMAGENET_STD: tuple[float, float, float] = (0.229, 0.224, 0.225)
 
 # name -> (stride, channels)
 _SPECS: dict[str, tuple[int, int]] = {
