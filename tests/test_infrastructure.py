@@ -13,7 +13,6 @@ from saliqa import paths, runner
 from saliqa.datasets import tables
 from saliqa.io import to_jsonable, write_json
 from saliqa.runs import data_mode_banner, resolve_device, start_run
-from saliqa.scorecard import Scorecard, load_reference
 
 
 def test_paths_found_from_package_file():
@@ -66,42 +65,20 @@ def test_to_jsonable_and_write_json(tmp_path):
     assert not list((tmp_path / "x").glob(".m.json.*"))  # no temp file left
 
 
-def test_scorecard_value_and_direction():
-    card = Scorecard()
-    assert card.add_value("pcc", obtained=0.80, paper=0.83, tolerance=0.05) is True
-    assert card.add_value("kl", obtained=2.0, paper=1.4, tolerance=0.3) is False
-    assert card.add_value("reported", obtained=1.0, paper=None) is None
-    assert card.add_direction("broader", obtained=0.3, expected="> 0") is True
-    assert card.add_direction("nan fails", obtained=float("nan"), expected="> 0") is False
-    with pytest.raises(ValueError, match="expected must look like"):
-        card.add_direction("bad", obtained=1.0, expected="bigger 0")
-    frame = card.to_frame()
-    assert list(frame["passed"]) == [True, False, None, True, False]
-    assert card.summary() == "2/4 claims pass (1 reported without verdict)"
-
-
-def test_load_reference_checks_columns(tmp_path):
-    (tmp_path / "x.csv").write_text("claim,paper_value\na,1\n")
-    with pytest.raises(ValueError, match="missing column"):
-        load_reference("x", tmp_path)
-    with pytest.raises(FileNotFoundError, match="reference values not found"):
-        load_reference("nope", tmp_path)
-
-
 def test_run_writes_metrics_and_scorecard(tmp_path):
     run = start_run("99_x", profile="smoke", data_dir=None, seed=3, out_dir=str(tmp_path / "o"),
                     simulated_observers=True, params={"n": 2})
     run.record(mean_cc=0.5, bad=float("inf"))
-    run.scorecard.add_direction("cc positive", 0.5, "> 0")
+    run.scorecard.report("cc positive", 0.5)
     run.table(pd.DataFrame({"a": [1]}), "t1")
     doc = run.finish()
     saved = json.loads((tmp_path / "o" / "metrics.json").read_text())
     assert saved["metrics"]["mean_cc"] == 0.5 and saved["metrics"]["bad"] is None
     assert saved["non_finite_metrics"] == ["bad"]
     assert saved["simulated_observers"] is True and saved["data"] == "builtin"
-    assert saved["scorecard_summary"] == "1/1 claims pass" == doc["scorecard_summary"]
+    assert saved["scorecard_summary"] == "0/0 claims pass (1 reported without verdict)" == doc["scorecard_summary"]
     assert (tmp_path / "o" / "tables" / "t1.csv").read_text().strip() == "a\n1"
-    assert pd.read_csv(tmp_path / "o" / "scorecard.csv")["claim"].tolist() == ["cc positive"]
+    assert pd.read_csv(tmp_path / "o" / "scorecard.csv")["label"].tolist() == ["cc positive"]
     with pytest.raises(ValueError, match="profile must be one of"):
         start_run("x", profile="huge", data_dir=None, seed=0, simulated_observers=False)
 

@@ -37,10 +37,21 @@ def smoke_runs(tmp_path_factory) -> dict[str, tuple[runner.NotebookResult, Path]
             for nb in NOTEBOOKS}
 
 
-def test_sources_in_sync():
-    proc = subprocess.run([sys.executable, str(paths.repo_root() / "scripts" / "sync_notebooks.py"), "--check"],
-                          capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+def _cells(nb: nbformat.NotebookNode) -> list[tuple[str, str, list[str]]]:
+    return [(c.cell_type, c.source.strip(), list(c.metadata.get("tags", []))) for c in nb.cells]
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=IDS)
+def test_sources_in_sync(notebook: Path):
+    """Each notebook is paired by jupytext with its py:percent source and holds the same cells."""
+    import jupytext
+
+    source = notebook.parent / "src" / f"{notebook.stem}.py"
+    assert source.is_file(), f"{source} missing: pair it with jupytext --set-formats ipynb,src//py:percent"
+    nb = nbformat.read(notebook, as_version=4)
+    assert nb.metadata.get("jupytext", {}).get("formats") == "ipynb,src//py:percent", "not paired by jupytext"
+    text = jupytext.read(source, fmt="py:percent")
+    assert _cells(nb) == _cells(text), f"{notebook.name} and {source.name} differ: run jupytext --sync {notebook}"
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=IDS)

@@ -19,9 +19,9 @@ Artists carry ``gid`` labels (``"node:<experiment>"``, ``"arrow:<prior>-><poster
 
 from __future__ import annotations
 
+import io
 import math
 import os
-import tempfile
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -31,9 +31,14 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
+from saliqa.io import atomic_write_bytes
+
 __all__ = [
     "EXPERIMENT_LABELS",
     "save_figure",
+    "figure_bytes",
+    "show_png",
+    "register_figure_formatter",
     "overlay_map",
     "plot_country_distribution",
     "plot_mos_vs_jpeg",
@@ -70,8 +75,8 @@ def save_figure(fig: Figure, out_dir: str | os.PathLike[str], name: str, formats
                 *, dpi: int = 150) -> list[Path]:
     """Save ``fig`` as ``out_dir/name.<fmt>`` for each format, atomically.
 
-    Each file is written to a temporary file in ``out_dir`` and renamed into place, so a reader
-    never sees a half-written figure. ``out_dir`` is created if needed.
+    Each file is written through :func:`saliqa.io.atomic_write_bytes` (temporary file, then
+    rename), so a reader never sees a half-written figure. ``out_dir`` is created if needed.
 
     Parameters
     ----------
@@ -104,25 +109,59 @@ def save_figure(fig: Figure, out_dir: str | os.PathLike[str], name: str, formats
     bad = [f for f in formats if f.lower().lstrip(".") not in supported]
     if bad:
         raise ValueError(f"unsupported format(s) {bad}; matplotlib supports {sorted(supported)}")
-    folder = Path(out_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    umask = os.umask(0)
-    os.umask(umask)
     written: list[Path] = []
     for fmt in formats:
         ext = fmt.lower().lstrip(".")
-        target = folder / f"{name}.{ext}"
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=f".{ext}.tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                fig.savefig(handle, format=ext, dpi=dpi)
-            os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file the usual permissions
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        written.append(target)
+        written.append(atomic_write_bytes(Path(out_dir) / f"{name}.{ext}", figure_bytes(fig, ext, dpi=dpi)))
     return written
+
+
+def figure_bytes(fig: Figure, fmt: str = "png", *, dpi: int = 150) -> bytes:
+    """Render ``fig`` to the bytes of one file format (``"png"``, ``"pdf"``, ``"svg"``, ...)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=fmt, dpi=dpi)
+    return buffer.getvalue()
+
+
+def show_png(data: bytes, *, name: str | None = None) -> None:
+    """Display PNG bytes as an image output (``image/png``) in IPython; nothing outside it.
+
+    This is the one path by which a notebook shows a figure (:meth:`saliqa.runs.Run.figure`):
+    JupyterLab, papermill's executed notebooks and nbconvert's HTML all get the same
+    ``image/png`` output, the bytes of the saved file. ``name`` goes into the output's metadata.
+    """
+    try:
+        from IPython import get_ipython
+        from IPython.display import Image, display
+    except ImportError:  # pragma: no cover - IPython ships with the notebook stack
+        return
+    if get_ipython() is None:
+        return
+    display(Image(data=data, format="png"), metadata={"saliqa_figure": name} if name else None)
+
+
+def register_figure_formatter(dpi: int = 150) -> bool:
+    """Teach IPython to show a bare :class:`~matplotlib.figure.Figure` as a PNG.
+
+    The figures of this module are bare ``Figure`` objects (no pyplot state), for which IPython
+    has no formatter: without this, ``display(fig)`` or a cell ending in ``fig`` prints
+    ``<Figure size ...>``. Called when :mod:`saliqa.plots` is imported inside IPython.
+
+    Returns
+    -------
+    bool
+        True when a formatter was registered (an IPython shell is running).
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover
+        return False
+    shell = get_ipython()
+    if shell is None:
+        return False
+    formatter = shell.display_formatter.formatters["image/png"]
+    formatter.for_type(Figure, lambda fig: figure_bytes(fig, "png", dpi=dpi))
+    return True
 
 
 def overlay_map(ax: Any, image: np.ndarray, saliency: np.ndarray, *, alpha: float = 0.55, cmap: str = "jet",
@@ -481,3 +520,6 @@ def plot_image_grid(images: Sequence[np.ndarray], titles: Sequence[str] | None =
                 ax.set_title(str(titles[i]), fontsize=8)
     fig.tight_layout()
     return fig
+
+
+register_figure_formatter()

@@ -27,6 +27,7 @@ import yaml
 
 from saliqa import paths
 from saliqa.io import atomic_write_text
+from saliqa.runs import clear_run_folder
 
 __all__ = ["NotebookResult", "select_notebooks", "run_notebook", "write_index", "main"]
 
@@ -92,8 +93,13 @@ def run_notebook(
         params = _parameters(stem, profile, data_root, out_dir)
     except (FileNotFoundError, ValueError) as exc:
         return NotebookResult(stem, "failed", 0.0, str(exc))
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "metrics.json").unlink(missing_ok=True)  # never report a stale run
+    html_path = report_root / f"{stem}.html"
+    try:  # a run's folder holds that run's outputs only: nothing stale can look current
+        clear_run_folder(out_dir)
+    except ValueError as exc:
+        return NotebookResult(stem, "failed", 0.0, str(exc))
+    executed.unlink(missing_ok=True)
+    html_path.unlink(missing_ok=True)
     cmd = [
         sys.executable, "-m", "papermill", str(notebook), str(executed),
         "-y", yaml.safe_dump(params), "-k", kernel, "--cwd", str(notebook.parent),
@@ -111,7 +117,7 @@ def run_notebook(
     seconds = time.perf_counter() - start
     if executed.is_file():
         try:
-            _render_html(executed, report_root / f"{stem}.html")
+            _render_html(executed, html_path)
         except Exception as exc:  # the HTML is a convenience; the failure is still reported
             message = (message + "; " if message else "") + f"HTML export failed: {exc}"
     summary, data = "", str(data_root or "builtin")

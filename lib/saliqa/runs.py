@@ -8,12 +8,22 @@ Layout (what ``run_all.sh`` links from ``reports/<profile>/index.html``)::
     <out_dir>/tables/*.csv
 
 ``out_dir=None`` (interactive use) writes to ``reports/interactive/<stem>/``.
+
+A run's folder holds that run's outputs and nothing else: :func:`start_run` (and the runner,
+before it starts the kernel) empties it with :func:`clear_run_folder`. A folder is only ever
+emptied when a saliqa run made it (it holds the marker file :data:`RUN_MARKER`) or when it is
+empty, so a mistyped ``out_dir`` never deletes someone's files.
+
+Figures go through :meth:`Run.figure`, the one path by which a notebook shows them: the figure is
+saved as PNG and that file's bytes are displayed as an ``image/png`` output, identical in
+JupyterLab, in papermill's executed notebooks and in the HTML reports.
 """
 
 from __future__ import annotations
 
 import math
 import platform
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,11 +33,51 @@ import pandas as pd
 
 from saliqa import paths
 from saliqa.io import atomic_write_text, write_json
-from saliqa.scorecard import Scorecard
+from saliqa.scorecard import Scorecard, load_reference
 
-__all__ = ["Run", "start_run", "resolve_device", "data_mode_banner"]
+__all__ = ["Run", "start_run", "clear_run_folder", "resolve_device", "data_mode_banner", "RUN_MARKER"]
 
 PROFILES = ("smoke", "default", "full")
+RUN_MARKER = ".saliqa-run"
+"""File that marks a folder as a saliqa run's output folder (so it may be emptied)."""
+
+
+def clear_run_folder(folder: str | Path) -> Path:
+    """Empty a run's output folder (create it when missing) and mark it as a run folder.
+
+    Parameters
+    ----------
+    folder
+        The output folder.
+
+    Returns
+    -------
+    Path
+        The folder, now holding only :data:`RUN_MARKER`.
+
+    Raises
+    ------
+    ValueError
+        If the folder holds files but no :data:`RUN_MARKER` (it was not made by a saliqa run),
+        or is not a folder.
+    """
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise ValueError(f"run output folder {folder} exists and is not a folder")
+    if folder.is_dir():
+        entries = list(folder.iterdir())
+        if entries and not (folder / RUN_MARKER).is_file():
+            raise ValueError(
+                f"run output folder {folder} holds {len(entries)} entries but no {RUN_MARKER} marker: it was not "
+                "made by a saliqa run, so it is not emptied; choose an empty or new folder as out_dir")
+        for entry in entries:
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+    folder.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(folder / RUN_MARKER, "output folder of a saliqa notebook run; emptied at each run\n")
+    return folder
 
 
 def resolve_device(device: str = "auto") -> str:
@@ -68,6 +118,9 @@ class Run:
     simulated_observers: bool
     seed: int
     params: dict[str, Any]
+    title: str = ""
+    claim: str = ""
+    seed_file: str = ""
     started: float = field(default_factory=time.perf_counter)
     metrics: dict[str, Any] = field(default_factory=dict)
     scorecard: Scorecard = field(default_factory=Scorecard)
@@ -82,13 +135,36 @@ class Run:
     def tables_dir(self) -> Path:
         return self.out_dir / "tables"
 
-    def figure(self, fig, name: str) -> Path:
-        """Save a matplotlib figure as ``figures/<name>.png`` (atomic) and return the path."""
-        from saliqa.plots import save_figure
+    def figure(self, fig, name: str, *, show: bool = True) -> Path:
+        """Save ``fig`` as ``figures/<name>.png`` (atomic) and show that PNG once.
 
-        saved = save_figure(fig, self.figures_dir, name)
-        path = Path(saved[0]) if isinstance(saved, (list, tuple)) else Path(saved)
+        Parameters
+        ----------
+        fig
+            A matplotlib figure.
+        name
+            File stem, unique within the run.
+        show
+            Display the saved PNG as the cell's ``image/png`` output (inside IPython).
+
+        Returns
+        -------
+        Path
+            The saved file.
+
+        Raises
+        ------
+        ValueError
+            If ``name`` was already used in this run (a figure would be overwritten).
+        """
+        from saliqa.plots import save_figure, show_png
+
+        if f"{name}.png" in self.figures:
+            raise ValueError(f"figure name {name!r} used twice in this run; each figure needs its own name")
+        path = save_figure(fig, self.figures_dir, name)[0]
         self.figures.append(path.name)
+        if show:
+            show_png(path.read_bytes(), name=path.name)
         return path
 
     def table(self, frame: pd.DataFrame, name: str, index: bool = False) -> Path:
@@ -109,6 +185,9 @@ class Run:
         non_finite = [k for k, v in self.metrics.items() if isinstance(v, float) and not math.isfinite(v)]
         doc = {
             "notebook": self.stem,
+            "title": self.title,
+            "claim": self.claim,
+            "seed_file": self.seed_file,
             "profile": self.profile,
             "data": self.data,
             "simulated_observers": self.simulated_observers,
@@ -136,13 +215,35 @@ def start_run(
     out_dir: str | None = None,
     simulated_observers: bool,
     params: dict[str, Any] | None = None,
+    title: str = "",
+    claim: str = "",
+    seed_file: str = "",
 ) -> Run:
-    """Create the output folder of a notebook run (``reports/interactive/<stem>`` by default)."""
+    """Start a notebook run: an emptied output folder and a scorecard bound to the reference.
+
+    Parameters
+    ----------
+    stem
+        Notebook stem; ``data/reference/<stem>.csv`` holds its claims when it has any.
+    profile, data_dir, seed, params
+        The run's parameters (recorded in ``metrics.json``).
+    out_dir
+        Output folder (default ``reports/interactive/<stem>``), emptied by
+        :func:`clear_run_folder`.
+    simulated_observers
+        Whether the observers are simulated (recorded, and shown on the index page).
+    title, claim, seed_file
+        The study's title, the claim under test and the seed file, for the index page.
+    """
     if profile not in PROFILES:
         raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
-    folder = Path(out_dir) if out_dir else paths.reports_dir("interactive") / stem
-    for sub in ("", "figures", "tables"):
+    folder = clear_run_folder(Path(out_dir) if out_dir else paths.reports_dir("interactive") / stem)
+    for sub in ("figures", "tables"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
+    try:
+        reference = load_reference(stem)
+    except FileNotFoundError:
+        reference = None
     return Run(
         stem=stem,
         out_dir=folder.resolve(),
@@ -151,4 +252,8 @@ def start_run(
         simulated_observers=simulated_observers,
         seed=int(seed),
         params=dict(params or {}),
+        title=title,
+        claim=claim,
+        seed_file=seed_file,
+        scorecard=Scorecard(reference),
     )

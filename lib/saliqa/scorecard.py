@@ -1,18 +1,36 @@
 """Scorecards: the paper's value beside the obtained one, per claim (DESIGN.md, notebook anatomy).
 
-Paper values live in ``data/reference/<notebook stem>.csv`` with columns
-``claim, table, row, column, paper_value, direction, note`` transcribed from the seeds.
+Every claim a notebook checks is a row of ``data/reference/<notebook stem>.csv``:
 
-Two kinds of check:
+=============  ===========================================================================
+column         meaning
+=============  ===========================================================================
+``claim``      identifier the notebook passes (unique in the file)
+``table``      where the paper states it (``Table 1``, ``Sec 2.1``, ``Fig 3``) or ``-``
+``row``        the paper's row / measure
+``column``     the paper's column / comparison (e.g. ``P_Free``)
+``paper_value`` the paper's number, empty when the paper gives none for this claim
+``expected``   the verdict rule: ``"> 0"``, ``">= 0.8"``, ... (a direction / threshold), or
+               ``"|diff| <= 0.05"`` (closeness to ``paper_value``), or empty (reported only)
+``note``       what is compared, and where a threshold is ours rather than the paper's
+=============  ===========================================================================
 
-- ``value``: a real-data run, judged by closeness (``|obtained - paper| <= tolerance``);
-- ``direction``: builtin (simulated) data, judged only on the sign / ordering of an effect,
-  never on its size. The scorecard says which kind each row is.
+The notebook supplies only obtained values: the thresholds and the paper's numbers are data, so
+they are reviewed in one place and cannot drift between notebooks. A paper value is shown only
+beside the comparison the paper measured: :meth:`Scorecard.check` takes a claim of the reference,
+:meth:`Scorecard.report` records a quantity that has no counterpart in the paper (no paper value,
+no verdict).
+
+Verdicts: ``True`` / ``False`` when ``expected`` gives a rule, ``None`` (reported without
+verdict) otherwise. A non-finite obtained value fails a rule.
 """
 
 from __future__ import annotations
 
 import math
+import operator
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,85 +38,142 @@ import pandas as pd
 
 from saliqa import paths
 
-__all__ = ["Scorecard", "load_reference"]
+__all__ = ["Scorecard", "load_reference", "parse_expected", "REFERENCE_COLUMNS", "SCORECARD_COLUMNS"]
 
-REFERENCE_COLUMNS = ("claim", "table", "row", "column", "paper_value", "direction", "note")
+REFERENCE_COLUMNS = ("claim", "table", "row", "column", "paper_value", "expected", "note")
+SCORECARD_COLUMNS = ("claim", "label", "kind", "paper", "obtained", "expected", "passed", "note")
+
+_OPS: dict[str, Callable[[float, float], bool]] = {
+    ">": operator.gt, "<": operator.lt, ">=": operator.ge, "<=": operator.le,
+}
+_RULE = re.compile(r"^\s*(?P<op>>=|<=|>|<)\s*(?P<x>[-+0-9.eE]+)\s*$")
+_CLOSE = re.compile(r"^\s*\|diff\|\s*<=\s*(?P<x>[0-9.eE+-]+)\s*$")
+
+
+def parse_expected(expected: str) -> tuple[str, float]:
+    """Parse a verdict rule: ``"> 0.5"`` -> ``(">", 0.5)``; ``"|diff| <= 0.05"`` -> ``("|diff|", 0.05)``.
+
+    Raises
+    ------
+    ValueError
+        If the rule is none of ``> x``, ``< x``, ``>= x``, ``<= x``, ``|diff| <= x``.
+    """
+    text = str(expected)
+    m = _RULE.match(text)
+    if m:
+        return m["op"], float(m["x"])
+    m = _CLOSE.match(text)
+    if m:
+        return "|diff|", float(m["x"])
+    raise ValueError(f"expected must look like '> 0', '<= 0.5' or '|diff| <= 0.05', got {expected!r}")
 
 
 def load_reference(stem: str, root: Path | None = None) -> pd.DataFrame:
-    """Read ``data/reference/<stem>.csv`` (paper values), checking its columns.
+    """Read ``data/reference/<stem>.csv`` (paper values and verdict rules), checking it.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``claim``; ``paper_value`` float (NaN where the paper gives none),
+        ``expected`` and ``note`` strings (empty where blank).
 
     Raises
     ------
     FileNotFoundError
         If the file is missing.
     ValueError
-        If a column is missing, naming it.
+        A missing column, a duplicated claim, a non-numeric paper value or a malformed
+        ``expected`` rule, naming the file and the row.
     """
     path = (root or paths.reference_dir()) / f"{stem}.csv"
     if not path.is_file():
         raise FileNotFoundError(f"reference values not found: {path} (columns {REFERENCE_COLUMNS})")
-    table = pd.read_csv(path, comment="#")
+    table = pd.read_csv(path, comment="#", dtype=str, keep_default_na=False)
     missing = [c for c in REFERENCE_COLUMNS if c not in table.columns]
     if missing:
         raise ValueError(f"{path}: missing column(s) {missing}; expected {list(REFERENCE_COLUMNS)}")
     if table["claim"].duplicated().any():
         dup = table.loc[table["claim"].duplicated(), "claim"].iloc[0]
         raise ValueError(f"{path}: claim {dup!r} appears twice")
-    return table
+    values = []
+    for i, (claim, text, rule) in enumerate(zip(table["claim"], table["paper_value"], table["expected"]), start=1):
+        try:
+            values.append(float(text) if text.strip() else math.nan)
+        except ValueError:
+            raise ValueError(f"{path}, data row {i} (claim {claim!r}): paper_value {text!r} is not a number") from None
+        if rule.strip():
+            try:
+                op, _ = parse_expected(rule)
+            except ValueError as exc:
+                raise ValueError(f"{path}, data row {i} (claim {claim!r}): {exc}") from None
+            if op == "|diff|" and not text.strip():
+                raise ValueError(f"{path}, data row {i} (claim {claim!r}): rule {rule!r} needs a paper_value")
+    table["paper_value"] = values
+    out = table.set_index("claim")
+    out.attrs["path"] = str(path)
+    return out
 
 
 @dataclass
 class Scorecard:
-    """Collects claims: paper value, obtained value, the kind of check, and whether it passed."""
+    """Rows of (claim, paper value, obtained value, verdict rule, verdict) for one run.
 
+    Parameters
+    ----------
+    reference
+        :func:`load_reference` output; :meth:`check` looks claims up in it.
+    """
+
+    reference: pd.DataFrame | None = None
     rows: list[dict] = field(default_factory=list)
 
-    def add_value(
-        self,
-        claim: str,
-        obtained: float,
-        paper: float | None,
-        tolerance: float | None = None,
-        note: str = "",
-    ) -> bool | None:
-        """Record a value claim; passes when ``|obtained - paper| <= tolerance``.
+    def check(self, claim: str, obtained: float, *, label: str | None = None, note: str = "") -> bool | None:
+        """Record reference claim ``claim`` with its obtained value; return the verdict.
 
-        With ``tolerance=None`` the row is reported side by side without a verdict.
+        The paper value and the rule come from the reference row. ``label`` (default the
+        reference's ``note`` or the claim id) is what a reader sees, e.g. which data it was
+        measured on; ``note`` is appended to the reference note.
+
+        Raises
+        ------
+        KeyError
+            If the claim is not in the reference file (naming the file).
         """
+        if self.reference is None:
+            raise KeyError(f"claim {claim!r}: this scorecard has no reference table (data/reference/<stem>.csv)")
+        if claim not in self.reference.index:
+            where = self.reference.attrs.get("path", "the reference table")
+            raise KeyError(f"claim {claim!r} is not in {where}; add a row (claim, table, row, column, paper_value, "
+                           "expected, note) there")
+        ref = self.reference.loc[claim]
+        paper = None if not math.isfinite(ref["paper_value"]) else float(ref["paper_value"])
+        expected = ref["expected"].strip()
         passed: bool | None = None
-        if tolerance is not None and paper is not None and _finite(obtained):
-            passed = abs(float(obtained) - float(paper)) <= tolerance
-        self.rows.append(
-            dict(claim=claim, kind="value", paper=paper, obtained=_float(obtained),
-                 expected=f"|diff| <= {tolerance}" if tolerance is not None else "reported",
-                 passed=passed, note=note)
-        )
+        if expected:
+            op, x = parse_expected(expected)
+            if not _finite(obtained):
+                passed = False
+            elif op == "|diff|":
+                passed = bool(abs(float(obtained) - float(paper)) <= x)
+            else:
+                passed = bool(_OPS[op](float(obtained), x))
+        notes = "; ".join(n for n in (ref["note"].strip(), note.strip()) if n)
+        source = ref["table"].strip()
+        self.rows.append(dict(
+            claim=claim, label=label or claim, kind=_kind(expected),
+            paper=paper, obtained=_float(obtained), expected=expected or "reported", passed=passed,
+            note=(f"{source}: " if source and source != "-" else "") + notes,
+        ))
         return passed
 
-    def add_direction(
-        self, claim: str, obtained: float, expected: str, paper: float | None = None, note: str = ""
-    ) -> bool:
-        """Record a direction claim; ``expected`` is ``"> x"``, ``"< x"``, ``">= x"`` or ``"<= x"``.
-
-        ``obtained`` is the signed quantity whose direction the paper reports (e.g. a
-        difference of two means, or a correlation).
-        """
-        op, _, threshold_text = expected.strip().partition(" ")
-        threshold = float(threshold_text)
-        ops = {">": float.__gt__, "<": float.__lt__, ">=": float.__ge__, "<=": float.__le__}
-        if op not in ops:
-            raise ValueError(f"expected must look like '> 0' or '<= 0.5', got {expected!r}")
-        passed = _finite(obtained) and bool(ops[op](float(obtained), threshold))
-        self.rows.append(
-            dict(claim=claim, kind="direction", paper=paper, obtained=_float(obtained),
-                 expected=expected, passed=passed, note=note)
-        )
-        return passed
+    def report(self, label: str, obtained: float, *, note: str = "") -> None:
+        """Record a quantity the paper did not measure: no paper value beside it, no verdict."""
+        self.rows.append(dict(claim="", label=label, kind="reported", paper=None, obtained=_float(obtained),
+                              expected="reported", passed=None, note=note))
 
     def to_frame(self) -> pd.DataFrame:
-        """The scorecard as a table (one row per claim)."""
-        return pd.DataFrame(self.rows, columns=["claim", "kind", "paper", "obtained", "expected", "passed", "note"])
+        """The scorecard as a table (one row per claim, columns :data:`SCORECARD_COLUMNS`)."""
+        return pd.DataFrame(self.rows, columns=list(SCORECARD_COLUMNS))
 
     def summary(self) -> str:
         """E.g. ``"7/8 claims pass (3 reported without verdict)"``."""
@@ -107,6 +182,11 @@ class Scorecard:
         text = f"{passed}/{len(judged)} claims pass"
         unjudged = len(self.rows) - len(judged)
         return text + (f" ({unjudged} reported without verdict)" if unjudged else "")
+
+
+def _kind(expected: str) -> str:
+    """``"direction"`` for a threshold rule, ``"value"`` for closeness or a bare paper value."""
+    return "direction" if expected and parse_expected(expected)[0] != "|diff|" else "value"
 
 
 def _finite(value: float) -> bool:

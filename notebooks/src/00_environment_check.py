@@ -1,3 +1,18 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,src//py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python (saliqa)
+#     language: python
+#     name: saliqa
+# ---
+
 # %% [markdown]
 # # 00 Environment check
 #
@@ -34,7 +49,10 @@ from saliqa.models import backbones
 from saliqa.paths import dataset_dir
 
 run = runs.start_run("00_environment_check", profile=profile, data_dir=data_dir, seed=seed, out_dir=out_dir,
-                     simulated_observers=False, params=dict(n_corpus_images=n_corpus_images, sigma_deg=sigma_deg))
+                     simulated_observers=False, params=dict(n_corpus_images=n_corpus_images, sigma_deg=sigma_deg),
+                     title="Environment check", seed_file="-",
+                     claim="The environment the other notebooks stand on: versions, device, weights, builtin corpus, "
+                           "and (with data_dir) a real-data sanity check")
 print(runs.data_mode_banner(data_dir, simulated_observers=False))
 print("outputs:", run.out_dir)
 
@@ -79,7 +97,6 @@ corpus_table = pd.DataFrame([dict(content_id=c.content_id, photo=c.photo, crop_b
 run.table(corpus_table, "builtin_corpus")
 fig = plots.plot_image_grid([c.image for c in corpus], [c.content_id for c in corpus])
 run.figure(fig, "builtin_corpus")
-display(fig)
 run.record(n_corpus_images=len(corpus), n_corpus_photos=int(corpus_table["photo"].nunique()),
            n_corpus_grey=int(corpus_table["is_grey"].sum()))
 
@@ -117,19 +134,18 @@ else:
     selection = pd.DataFrame({"image_id": ids, "role": "original", "content_id": ids})
     fig = plots.plot_map_grid(real_images, maps, selection)
     run.figure(fig, "osie_eye_vs_crowd_mouse")
-    display(fig)
     run.record(osie_n_images=len(real), osie_mean_cc=float(real["pcc"].mean()),
                osie_mean_sim=float(real["sim"].mean()), osie_mean_kl_eye_mouse=float(real["kl_ab"].mean()))
-    run.scorecard.add_direction("OSIE eye vs crowd mouse maps correlate (mean CC > 0.3)",
-                                float(real["pcc"].mean()), "> 0.3")
+    run.scorecard.check("osie_eye_mouse_correlate", float(real["pcc"].mean()),
+                        label="OSIE eye vs crowd mouse maps: mean CC")
     display(real[["image_id", "pcc", "sim", "kl_ab", "kl_ba"]].round(3))
 
 # %% [markdown]
 # ## Scorecard and metrics
 
 # %%
-run.scorecard.add_direction("builtin corpus has colour and grey photographs",
-                            float(corpus_table["is_grey"].nunique()), ">= 2")
+run.scorecard.check("corpus_colour_and_grey", float(corpus_table["is_grey"].nunique()),
+                    label="builtin corpus has colour and grey photographs")
 doc = run.finish()
 print(doc["scorecard_summary"])
 run.scorecard.to_frame()

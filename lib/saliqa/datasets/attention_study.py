@@ -78,6 +78,12 @@ class AttentionStudy:
         Crowd IQA ratings and the worker records (screening, Figure 1).
     planted : dict or None
         The planted effects (simulated data only).
+    paper_comparisons : dict
+        Table 1 column of this study -> the paper's Table 1 column (``P_Free``, ...) that measured
+        the same comparison. Only these get the paper's value beside them in the scorecard; the
+        other comparisons of a study (e.g. OSIE eye vs in-lab mouse) have no paper counterpart.
+    notes : list of str
+        What the loader did that a reader should know (clipped points, ...).
     """
 
     name: str
@@ -91,6 +97,7 @@ class AttentionStudy:
     ratings: pd.DataFrame | None = None
     workers: pd.DataFrame | None = None
     planted: dict[str, Any] | None = None
+    paper_comparisons: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
 
@@ -126,6 +133,7 @@ def builtin_study(
         experiments=dict(SEED000_EXPERIMENTS), comparisons=dict(attention.TABLE1_COMPARISONS),
         asymmetry_pairs=list(attention.ASYMMETRY_PAIRS), sigma_px=sigma_px, ratings=study["ratings"],
         workers=study["workers"], planted=study["planted"],
+        paper_comparisons={c: c for c in attention.TABLE1_COMPARISONS},
     )
 
 
@@ -148,6 +156,7 @@ def tud_study(root: str | Path, *, pixels_per_degree: float, sigma_deg: float = 
         name="tud", simulated=False, images=shown, fixations=fixations, experiments=present,
         comparisons=comparisons, asymmetry_pairs=pairs, sigma_px=float(sigma_deg * pixels_per_degree),
         ratings=tables.get("ratings"), workers=tables.get("workers"),
+        paper_comparisons={c: c for c in comparisons},
     )
 
 
@@ -171,6 +180,7 @@ def osie_study(root: str | Path, *, n_images: int | None = None, sigma_deg: floa
         asymmetry_pairs=[("eye_free", "crowd_mouse_free"), ("eye_free", "lab_mouse_free"),
                          ("crowd_mouse_free", "lab_mouse_free")],
         sigma_px=sigma_deg * OSIE_PIXELS_PER_DEGREE,
+        paper_comparisons={"P_Free (eye vs crowd mouse)": "P_Free"},
         notes=[f"{int(fixations.attrs.get('n_outside_clipped', 0))} points outside the image clipped by the loader"],
     )
     return scale_study(study, map_scale)
@@ -195,6 +205,7 @@ def bubbleview_study(root: str | Path, *, n_images: int | None = None, sigma_deg
                      "eye vs mouse movements": ("eye_free", "crowd_mouse_free")},
         asymmetry_pairs=[("eye_free", "crowd_click_free"), ("eye_free", "crowd_mouse_free")],
         sigma_px=sigma_deg * OSIE_PIXELS_PER_DEGREE,
+        paper_comparisons={"P_Free (eye vs BubbleView clicks)": "P_Free"},
     )
     return scale_study(study, map_scale)
 
