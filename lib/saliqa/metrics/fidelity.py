@@ -17,9 +17,10 @@ official numbers used by the IQA literature (and with ``../shared/data/tid2013-c
   (``imfilter(img, ones(2)/4, 'symmetric', 'same')``) then ``img(1:2:end, 1:2:end)``.
 - **PSNR**: ``10 log10(L^2 / MSE)``; by default the MSE is taken over all three RGB channels, as
   ``skimage.metrics.peak_signal_noise_ratio`` does on an RGB image.
-- **Colour**: ``"rgb2gray"`` is MATLAB's ``rgb2gray`` (luma weights ``0.298936021293775,
-  0.587043074451121, 0.114020904255103``: the first row of the inverse NTSC YIQ matrix);
-  ``"ycbcr_y"`` is the Y channel of MATLAB's ``rgb2ycbcr`` (ITU-R BT.601, studio range:
+- **Colour**: ``"rgb2gray"`` is MATLAB's ``rgb2gray`` (luma weights :data:`RGB2GRAY_WEIGHTS`,
+  about 0.2989, 0.5870, 0.1140: the first row of the inverse NTSC YIQ matrix, more digits than
+  BT.601's 0.299, 0.587, 0.114); ``"ycbcr_y"`` is the Y channel of MATLAB's ``rgb2ycbcr``
+  (ITU-R BT.601 luma :data:`saliqa.constants.BT601_LUMA` scaled to the 219 studio-range levels:
   ``Y = 16 + 65.481 R + 128.553 G + 24.966 B`` with R, G, B in [0, 1], on the 0..255 scale);
   ``"rgb"`` keeps the three channels. MATLAB returns a ``uint8`` (rounded, half away from zero)
   image when its input is ``uint8`` and an unrounded double otherwise: ``quantize=None``
@@ -41,38 +42,41 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import cv2
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import ndimage
 
+from saliqa.constants import BT601_LUMA, MATLAB_EPS
+
 __all__ = [
-    "ColorConversion",
-    "RGB2GRAY_WEIGHTS",
-    "YCBCR_Y_WEIGHTS",
-    "YCBCR_Y_OFFSET",
     "MS_SSIM_WEIGHTS",
-    "convert_color",
-    "gaussian_window",
+    "RGB2GRAY_WEIGHTS",
+    "YCBCR_Y_OFFSET",
+    "YCBCR_Y_WEIGHTS",
+    "ColorConversion",
     "auto_downsample_factor",
     "box_downsample",
-    "ssim_components",
+    "convert_color",
+    "ew_psnr",
+    "ew_ssim",
+    "gaussian_window",
+    "ms_ssim",
     "mse",
     "psnr",
     "ssim",
-    "ms_ssim",
-    "ew_psnr",
-    "ew_ssim",
+    "ssim_components",
 ]
 
 ColorConversion = Literal["rgb2gray", "ycbcr_y", "rgb"]
 
 #: MATLAB ``rgb2gray`` weights: first row of ``inv([1 .956 .621; 1 -.272 -.647; 1 -1.106 1.703])``.
 RGB2GRAY_WEIGHTS: tuple[float, float, float] = (0.298936021293775, 0.587043074451121, 0.114020904255103)
-#: MATLAB ``rgb2ycbcr`` luma row (ITU-R BT.601), applied to R, G, B in [0, 1], result on 0..255.
-YCBCR_Y_WEIGHTS: tuple[float, float, float] = (65.481, 128.553, 24.966)
+#: MATLAB ``rgb2ycbcr`` luma row ``(65.481, 128.553, 24.966)``: BT.601 luma times the 219 levels
+#: of the studio range, applied to R, G, B in [0, 1], result on 0..255.
+YCBCR_Y_WEIGHTS: tuple[float, float, float] = tuple(float(v) for v in 219.0 * BT601_LUMA)  # type: ignore[assignment]
 #: Offset of the BT.601 studio-range Y channel, on the 0..255 scale.
 YCBCR_Y_OFFSET: float = 16.0
 #: MS-SSIM exponents of scales 1..5 (Wang et al. 2003, calibrated by their psychophysics).
@@ -84,17 +88,25 @@ _COLORS = ("rgb2gray", "ycbcr_y", "rgb")
 # --------------------------------------------------------------------------- input checks
 
 
+def _is_real_number_dtype(dtype: np.dtype) -> bool:
+    return np.issubdtype(dtype, np.integer) or np.issubdtype(dtype, np.floating)
+
+
+def _require_finite(arr: NDArray, name: str) -> None:
+    if np.issubdtype(arr.dtype, np.floating) and not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+
+
 def _as_image(image: ArrayLike, name: str) -> NDArray[np.float64]:
     """Validate one image ((H, W) or (H, W, 3), finite) and return it as float64."""
     arr = np.asarray(image)
-    if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
+    if arr.dtype == bool or not _is_real_number_dtype(arr.dtype):
         raise ValueError(f"{name} must be a numeric (uint8 or float) array, got dtype {arr.dtype}")
     if not (arr.ndim == 2 or (arr.ndim == 3 and arr.shape[2] == 3)):
         raise ValueError(f"{name} must have shape (H, W) or (H, W, 3), got {arr.shape}")
     if arr.shape[0] == 0 or arr.shape[1] == 0:
         raise ValueError(f"{name} is empty (shape {arr.shape})")
-    if np.issubdtype(arr.dtype, np.floating) and not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or infinite values")
+    _require_finite(arr, name)
     return arr.astype(np.float64)
 
 
@@ -145,13 +157,12 @@ def _as_saliency(saliency: ArrayLike, shape: tuple[int, int], resize: bool) -> N
     arr = np.asarray(saliency)
     if arr.dtype == bool:
         arr = arr.astype(np.float64)
-    if not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
+    if not _is_real_number_dtype(arr.dtype):
         raise ValueError(f"saliency must be a numeric array, got dtype {arr.dtype}")
     if arr.ndim != 2:
         raise ValueError(f"saliency must be a 2-D map (H, W), got shape {arr.shape}")
+    _require_finite(arr, "saliency")
     s = arr.astype(np.float64)
-    if not np.all(np.isfinite(s)):
-        raise ValueError("saliency contains NaN or infinite values")
     if np.any(s < 0):
         raise ValueError(f"saliency must be non-negative (minimum {s.min():g})")
     if not np.any(s > 0):
@@ -232,8 +243,9 @@ def gaussian_window(window_size: int = 11, sigma: float = 1.5) -> NDArray[np.flo
 
     ``g(x) = exp(-x^2 / (2 sigma^2))`` for ``x = -(n-1)/2 .. (n-1)/2``, normalised so that the 2-D
     window ``outer(g, g)`` sums to one (Wang et al. 2004, Sec. III-C). ``fspecial`` also zeroes
-    entries below ``eps * max``; that never happens unless ``(n-1)/2 > 6 sigma``, and this function
-    warns in that case (the 2-D window is then no longer exactly separable).
+    entries below ``eps * max`` (MATLAB ``eps``, :data:`saliqa.constants.MATLAB_EPS`); that never
+    happens unless ``(n-1)/2 > 6 sigma``, and this function warns in that case (the 2-D window is
+    then no longer exactly separable).
 
     Parameters
     ----------
@@ -247,7 +259,7 @@ def gaussian_window(window_size: int = 11, sigma: float = 1.5) -> NDArray[np.flo
     if not (np.isfinite(sigma) and sigma > 0):
         raise ValueError(f"sigma must be positive, got {sigma!r}")
     half = (window_size - 1) / 2.0
-    if 2 * half**2 / (2 * sigma**2) > -math.log(np.finfo(float).eps):
+    if 2 * half**2 / (2 * sigma**2) > -math.log(MATLAB_EPS):
         warnings.warn(
             "fspecial would zero the window's corners for this window_size / sigma; "
             "the separable window used here keeps them",
@@ -276,7 +288,7 @@ def _filter_valid(stack: NDArray[np.float64], g: NDArray[np.float64]) -> NDArray
 
 def auto_downsample_factor(shape: tuple[int, ...]) -> int:
     """``f = max(1, round(min(H, W) / 256))`` of the public ``ssim.m`` (MATLAB rounding)."""
-    return max(1, int(math.floor(min(shape[0], shape[1]) / 256.0 + 0.5)))
+    return max(1, math.floor(min(shape[0], shape[1]) / 256.0 + 0.5))
 
 
 def box_downsample(image: NDArray[np.float64], factor: int) -> NDArray[np.float64]:
@@ -337,13 +349,30 @@ def ssim_components(
     -------
     (l_map, cs_map) : tuple of numpy.ndarray, each (H - window_size + 1, W - window_size + 1)
     """
-    if min(x.shape[:2]) < window_size:
-        raise ValueError(f"image of shape {x.shape} is smaller than the {window_size} x {window_size} window")
-    if K1 < 0 or K2 < 0:
-        raise ValueError(f"K1 and K2 must be non-negative, got K1={K1!r}, K2={K2!r}")
-    g = gaussian_window(window_size, sigma)
-    c1 = (K1 * data_range) ** 2
-    c2 = (K2 * data_range) ** 2
+    return _components(x, y, _SSIMConstants(data_range, window_size, sigma, K1, K2))
+
+
+class _SSIMConstants(NamedTuple):
+    """The window and stabilising constants shared by SSIM, MS-SSIM and EW-SSIM."""
+
+    data_range: float
+    window_size: int
+    sigma: float
+    K1: float
+    K2: float
+
+
+def _components(
+    x: NDArray[np.float64], y: NDArray[np.float64], k: _SSIMConstants
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """:func:`ssim_components` with its constants bundled."""
+    if min(x.shape[:2]) < k.window_size:
+        raise ValueError(f"image of shape {x.shape} is smaller than the {k.window_size} x {k.window_size} window")
+    if k.K1 < 0 or k.K2 < 0:
+        raise ValueError(f"K1 and K2 must be non-negative, got K1={k.K1!r}, K2={k.K2!r}")
+    g = gaussian_window(k.window_size, k.sigma)
+    c1 = (k.K1 * k.data_range) ** 2
+    c2 = (k.K2 * k.data_range) ** 2
     mu_x, mu_y, e_xx, e_yy, e_xy = _filter_valid(np.stack([x, y, x * x, y * y, x * y]), g)
     mu_xx, mu_yy, mu_xy = mu_x * mu_x, mu_y * mu_y, mu_x * mu_y
     var_x, var_y, cov = e_xx - mu_xx, e_yy - mu_yy, e_xy - mu_xy
@@ -388,8 +417,16 @@ def mse(
 
     Parameters are those of :func:`psnr`.
     """
+    return float(np.mean(_squared_error_map(ref, dist, color, data_range, quantize)))
+
+
+def _squared_error_map(
+    ref: ArrayLike, dist: ArrayLike, color: ColorConversion, data_range: float, quantize: bool | None
+) -> NDArray[np.float64]:
+    """Per-pixel squared error ``e^2(p)`` (mean over the channels for ``"rgb"``), shape (H, W)."""
     x, y = _prepare(ref, dist, color, data_range, quantize)
-    return float(np.mean((x - y) ** 2))
+    err2 = (x - y) ** 2
+    return err2.mean(axis=2) if err2.ndim == 3 else err2
 
 
 def _psnr_from_mse(err: float, data_range: float) -> float:
@@ -450,20 +487,33 @@ def _downsample_factor(downsample: Literal["auto"] | bool | int, shape: tuple[in
     return int(downsample)
 
 
-def _ssim_map(
-    x: NDArray[np.float64],
-    y: NDArray[np.float64],
-    *,
-    data_range: float,
-    window_size: int,
-    sigma: float,
-    K1: float,
-    K2: float,
-) -> NDArray[np.float64]:
+def _ssim_map(x: NDArray[np.float64], y: NDArray[np.float64], k: _SSIMConstants) -> NDArray[np.float64]:
     """SSIM map (eq. 13) of grey or RGB images; RGB: the mean of the three channels' maps."""
-    params = dict(data_range=data_range, window_size=window_size, sigma=sigma, K1=K1, K2=K2)
-    maps = [np.prod(ssim_components(cx, cy, **params), axis=0) for cx, cy in zip(_channels(x), _channels(y))]
+    maps = [np.prod(_components(cx, cy, k), axis=0) for cx, cy in zip(_channels(x), _channels(y))]
     return np.mean(maps, axis=0)
+
+
+def _downsampled_ssim_map(
+    ref: ArrayLike,
+    dist: ArrayLike,
+    k: _SSIMConstants,
+    color: ColorConversion,
+    quantize: bool | None,
+    downsample: Literal["auto"] | bool | int,
+    saliency: ArrayLike | None = None,
+    resize_saliency: bool = False,
+) -> tuple[NDArray[np.float64], NDArray[np.float64] | None]:
+    """Steps shared by :func:`ssim` and :func:`ew_ssim`.
+
+    Validate and convert the pair (and the saliency map, when given), apply the same
+    ``f x f`` box downsampling to all of them (:func:`box_downsample`), and return the SSIM map of
+    the downsampled images with the downsampled saliency map (``None`` without one).
+    """
+    x, y = _prepare(ref, dist, color, k.data_range, quantize)
+    s = None if saliency is None else _as_saliency(saliency, x.shape[:2], resize_saliency)
+    f = _downsample_factor(downsample, x.shape)
+    smap = _ssim_map(box_downsample(x, f), box_downsample(y, f), k)
+    return smap, (None if s is None else box_downsample(s, f))
 
 
 def ssim(
@@ -517,12 +567,40 @@ def ssim(
         image size: entry ``[i, j]`` belongs to the window centred on pixel
         ``(i + r, j + r)``, ``r = (window_size - 1) // 2``, of the downsampled image.
     """
-    x, y = _prepare(ref, dist, color, data_range, quantize)
-    f = _downsample_factor(downsample, x.shape)
-    x, y = box_downsample(x, f), box_downsample(y, f)
-    smap = _ssim_map(x, y, data_range=data_range, window_size=window_size, sigma=sigma, K1=K1, K2=K2)
+    k = _SSIMConstants(data_range, window_size, sigma, K1, K2)
+    smap, _ = _downsampled_ssim_map(ref, dist, k, color, quantize, downsample)
     value = float(smap.mean())
     return (value, smap) if return_map else value
+
+
+def _ms_ssim_terms(
+    x: NDArray[np.float64], y: NDArray[np.float64], n_scales: int, k: _SSIMConstants
+) -> NDArray[np.float64]:
+    """Per-scale terms of ``msssim.m``: ``mean(cs_j)`` for ``j < M``, mean SSIM ``mean(l_M cs_M)`` at ``M``.
+
+    Scale ``j + 1`` is scale ``j`` averaged over 2 x 2 and subsampled by 2 (:func:`box_downsample`).
+    """
+    terms = np.empty(n_scales)
+    for j in range(n_scales):  # loop over scales, not pixels
+        if j > 0:
+            x, y = box_downsample(x, 2), box_downsample(y, 2)
+        l_map, cs_map = _components(x, y, k)
+        terms[j] = (l_map * cs_map).mean() if j == n_scales - 1 else cs_map.mean()
+    return terms
+
+
+def _pool_ms_ssim(terms: NDArray[np.float64], weights: NDArray[np.float64]) -> float:
+    """``prod_j t_j^{w_j}`` (eq. 7); NaN with a warning if a term is negative (the fractional power
+    is undefined; MATLAB returns a complex number)."""
+    if np.any(terms < 0):
+        warnings.warn(
+            f"MS-SSIM: negative contrast-structure term(s) {terms[terms < 0]}; the fractional power "
+            "is undefined, returning NaN",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        return math.nan
+    return float(np.prod(terms**weights))
 
 
 def ms_ssim(
@@ -582,25 +660,9 @@ def ms_ssim(
             f"image of shape {x.shape} is too small for {n_scales} scales with a {window_size}-pixel window "
             f"(needs min(H, W) >= {window_size * 2 ** (n_scales - 1)})"
         )
-    params = dict(data_range=data_range, window_size=window_size, sigma=sigma, K1=K1, K2=K2)
-    values = []
-    for cx, cy in zip(_channels(x), _channels(y)):
-        terms = np.empty(n_scales)
-        for j in range(n_scales):  # loop over scales, not pixels
-            l_map, cs_map = ssim_components(cx, cy, **params)
-            terms[j] = (l_map * cs_map).mean() if j == n_scales - 1 else cs_map.mean()
-            if j < n_scales - 1:
-                cx, cy = box_downsample(cx, 2), box_downsample(cy, 2)
-        if np.any(terms < 0):
-            warnings.warn(
-                f"MS-SSIM: negative contrast-structure term(s) {terms[terms < 0]}; the fractional power "
-                "is undefined, returning NaN",
-                RuntimeWarning,
-                stacklevel=2,
-            )
-            values.append(math.nan)
-        else:
-            values.append(float(np.prod(terms ** np.asarray(weights, dtype=np.float64))))
+    k = _SSIMConstants(data_range, window_size, sigma, K1, K2)
+    w = np.asarray(weights, dtype=np.float64)
+    values = [_pool_ms_ssim(_ms_ssim_terms(cx, cy, n_scales, k), w) for cx, cy in zip(_channels(x), _channels(y))]
     return float(np.mean(values))
 
 
@@ -654,11 +716,8 @@ def ew_psnr(
         positive saliency is error-free (no warning: it is the limit of the definition).
     """
     data_range = _check_data_range(data_range)
-    x, y = _prepare(ref, dist, color, data_range, quantize)
-    s = _as_saliency(saliency, x.shape[:2], resize_saliency)
-    err2 = (x - y) ** 2
-    if err2.ndim == 3:
-        err2 = err2.mean(axis=2)
+    err2 = _squared_error_map(ref, dist, color, data_range, quantize)
+    s = _as_saliency(saliency, err2.shape, resize_saliency)
     return _psnr_from_mse(float(np.sum(_weights(s) * err2)), data_range)
 
 
@@ -713,11 +772,8 @@ def ew_ssim(
     """
     if alignment not in ("crop", "window"):
         raise ValueError(f"alignment must be 'crop' or 'window', got {alignment!r}")
-    x, y = _prepare(ref, dist, color, data_range, quantize)
-    s = _as_saliency(saliency, x.shape[:2], resize_saliency)
-    f = _downsample_factor(downsample, x.shape)
-    x, y, s = box_downsample(x, f), box_downsample(y, f), box_downsample(s, f)
-    smap = _ssim_map(x, y, data_range=data_range, window_size=window_size, sigma=sigma, K1=K1, K2=K2)
+    k = _SSIMConstants(data_range, window_size, sigma, K1, K2)
+    smap, s = _downsampled_ssim_map(ref, dist, k, color, quantize, downsample, saliency, resize_saliency)
     if alignment == "crop":
         r = (window_size - 1) // 2
         s_valid = s[r : s.shape[0] - r, r : s.shape[1] - r]
