@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from saliqa import paths
+from saliqa import paths, runner
 
 
 @pytest.fixture(scope="session")
@@ -23,3 +23,24 @@ def require(path: Path) -> Path:
     if not path.exists():
         pytest.skip(f"required data file not found: {path}")
     return path
+
+
+def notebook_kernel() -> str:
+    """The Jupyter kernel the notebooks run on: ``saliqa`` when registered, else ``python3``."""
+    from jupyter_client.kernelspec import find_kernel_specs
+
+    return "saliqa" if "saliqa" in find_kernel_specs() else "python3"
+
+
+@pytest.fixture(scope="session")
+def smoke_runs(tmp_path_factory) -> dict[str, tuple[runner.NotebookResult, Path]]:
+    """Execute every notebook once with the smoke profile (builtin data) into a temp report root.
+
+    The index page of that root is written too (``root / "index.html"``).
+    """
+    root = tmp_path_factory.mktemp("reports") / "smoke"
+    notebooks = runner.select_notebooks([])
+    results = {nb.stem: runner.run_notebook(nb, "smoke", None, kernel=notebook_kernel(), report_root=root)
+               for nb in notebooks}
+    runner.write_index(list(results.values()), "smoke", root, notebooks)
+    return {stem: (result, root) for stem, result in results.items()}

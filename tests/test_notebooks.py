@@ -5,6 +5,7 @@ metrics.json; nbval then re-executes the executed notebook and checks that the c
 from __future__ import annotations
 
 import ast
+import base64
 import json
 import math
 import subprocess
@@ -21,20 +22,6 @@ pytestmark = pytest.mark.notebook
 NOTEBOOKS = runner.select_notebooks([])
 IDS = [nb.stem for nb in NOTEBOOKS]
 TESTS_DIR = Path(__file__).resolve().parent
-
-
-def _kernel() -> str:
-    from jupyter_client.kernelspec import find_kernel_specs
-
-    return "saliqa" if "saliqa" in find_kernel_specs() else "python3"
-
-
-@pytest.fixture(scope="session")
-def smoke_runs(tmp_path_factory) -> dict[str, tuple[runner.NotebookResult, Path]]:
-    """Execute every notebook once with the smoke profile (builtin data) into a temp report root."""
-    root = tmp_path_factory.mktemp("reports") / "smoke"
-    return {nb.stem: (runner.run_notebook(nb, "smoke", None, kernel=_kernel(), report_root=root), root)
-            for nb in NOTEBOOKS}
 
 
 def _cells(nb: nbformat.NotebookNode) -> list[tuple[str, str, list[str]]]:
@@ -105,3 +92,24 @@ def test_nbval_reproduces_marked_cells(stem, smoke_runs):
         env={**__import__("os").environ, "MPLBACKEND": "Agg"},
     )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+
+
+@pytest.mark.parametrize("stem", IDS)
+def test_every_figure_shown_once_as_image(stem, smoke_runs):
+    """Each figure of metrics.json is an image/png output (the saved file's bytes) exactly once, the
+    HTML embeds it, and no output is the text '<Figure size ...>'."""
+    result, root = smoke_runs[stem]
+    doc = json.loads((root / stem / "metrics.json").read_text())
+    nb = nbformat.read(root / f"{stem}.ipynb", as_version=4)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    pngs = [o["data"]["image/png"].replace("\n", "") for o in outputs if "image/png" in o.get("data", {})]
+    page = (root / f"{stem}.html").read_text()
+    assert doc["figures"], "each notebook makes at least one figure"
+    for name in doc["figures"]:
+        encoded = base64.b64encode((root / stem / "figures" / name).read_bytes()).decode()
+        assert pngs.count(encoded) == 1, f"{name}: shown {pngs.count(encoded)} times as image/png"
+        assert f"data:image/png;base64,{encoded}" in page, f"{name}: not embedded in {stem}.html"
+    assert len(pngs) == len(doc["figures"]), "an image output that is not a saved figure"
+    texts = [str(o.get("data", {}).get("text/plain", "")) + str(o.get("text", "")) for o in outputs]
+    assert not [t for t in texts if "<Figure size" in t]
+    assert "&lt;Figure size" not in page

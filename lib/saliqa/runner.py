@@ -7,13 +7,14 @@ For each selected ``notebooks/NN_*.ipynb`` it reads ``params/<profile>/<stem>.ya
 per-cell and per-notebook timeout, and writes ``reports/<profile>/<stem>.ipynb``, ``<stem>.html``
 and ``reports/<profile>/<stem>/`` (the notebook's own outputs: ``metrics.json``, ``scorecard.csv``,
 ``figures/``, ``tables/``). A failing notebook does not stop the others; the exit status is 1 when
-any failed, and the failures are named. ``reports/<profile>/index.html`` gets one row per notebook.
+any failed, and the failures are named. ``reports/<profile>/index.html`` (:mod:`saliqa.report_site`)
+gets one section per notebook. Before a notebook runs, its output folder, executed notebook and
+HTML are removed, so a failed run leaves no stale results that look current.
 """
 
 from __future__ import annotations
 
 import argparse
-import html
 import json
 import logging
 import os
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import yaml
 
-from saliqa import paths
+from saliqa import paths, report_site
 from saliqa.io import atomic_write_text
 from saliqa.runs import clear_run_folder
 
@@ -143,43 +144,14 @@ def _render_html(executed: Path, target: Path) -> None:
     atomic_write_text(target, body)
 
 
-def write_index(results: list[NotebookResult], profile: str, report_root: Path | None = None) -> Path:
-    """``reports/<profile>/index.html``: status, run time, scorecard summary and links per notebook.
+def write_index(results: list[NotebookResult], profile: str, report_root: Path | None = None,
+                notebooks: list[Path] | None = None) -> Path:
+    """``reports/<profile>/index.html``, the report site's front page (:mod:`saliqa.report_site`).
 
     Rows of notebooks run earlier (not in ``results``) are kept from ``index.json``.
     """
     report_root = report_root or paths.reports_dir(profile)
-    store = report_root / "index.json"
-    rows = json.loads(store.read_text()) if store.is_file() else {}
-    for r in results:
-        rows[r.stem] = r.__dict__ | {"finished": time.strftime("%Y-%m-%d %H:%M:%S")}
-    atomic_write_text(store, json.dumps(rows, indent=2))
-    colour = {"ok": "#d4edda", "failed": "#f8d7da", "timeout": "#fff3cd"}
-    body = []
-    for stem in sorted(rows):
-        r = rows[stem]
-        links = " ".join(
-            f'<a href="{html.escape(href)}">{label}</a>'
-            for href, label in [(f"{stem}.html", "report"), (f"{stem}.ipynb", "notebook"),
-                                (f"{stem}/metrics.json", "metrics"), (f"{stem}/scorecard.csv", "scorecard"),
-                                (f"{stem}/figures/", "figures"), (f"{stem}/tables/", "tables")]
-        )
-        body.append(
-            f'<tr style="background:{colour.get(r["status"], "#fff")}"><td>{html.escape(stem)}</td>'
-            f'<td>{html.escape(r["status"])}</td><td>{r["seconds"]:.1f} s</td><td>{html.escape(r["data"])}</td>'
-            f'<td>{html.escape(r["scorecard_summary"])}</td><td>{links}</td>'
-            f'<td>{html.escape(r["message"])}</td><td>{html.escape(r["finished"])}</td></tr>'
-        )
-    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>saliqa reports: {profile}</title>
-<style>body{{font-family:sans-serif;margin:2em}}td,th{{border:1px solid #ccc;padding:4px 8px;vertical-align:top}}
-table{{border-collapse:collapse}}</style></head><body>
-<h1>saliqa reports, profile <code>{html.escape(profile)}</code></h1>
-<table><tr><th>notebook</th><th>status</th><th>run time</th><th>data</th><th>scorecard</th><th>links</th>
-<th>message</th><th>finished</th></tr>
-{''.join(body)}
-</table></body></html>
-"""
-    return atomic_write_text(report_root / "index.html", page)
+    return report_site.write_index(results, profile, report_root, {nb.stem: nb for nb in notebooks or []})
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -216,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{i}/{len(notebooks)}] {nb.stem}: {result.status} ({result.seconds:.1f} s){detail}", flush=True)
         if result.status != "ok":
             print(f"    {result.message}", flush=True)
-    index = write_index(results, args.profile, report_root)
+    index = write_index(results, args.profile, report_root, notebooks)
     failed = [r.stem for r in results if r.status != "ok"]
     print(f"index: {index}")
     if failed:

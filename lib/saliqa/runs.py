@@ -121,6 +121,7 @@ class Run:
     title: str = ""
     claim: str = ""
     seed_file: str = ""
+    datasets: list[str] = field(default_factory=list)
     started: float = field(default_factory=time.perf_counter)
     metrics: dict[str, Any] = field(default_factory=dict)
     scorecard: Scorecard = field(default_factory=Scorecard)
@@ -188,6 +189,7 @@ class Run:
             "title": self.title,
             "claim": self.claim,
             "seed_file": self.seed_file,
+            "datasets": list(self.datasets),
             "profile": self.profile,
             "data": self.data,
             "simulated_observers": self.simulated_observers,
@@ -218,6 +220,7 @@ def start_run(
     title: str = "",
     claim: str = "",
     seed_file: str = "",
+    datasets: list[str] | None = None,
 ) -> Run:
     """Start a notebook run: an emptied output folder and a scorecard bound to the reference.
 
@@ -234,6 +237,8 @@ def start_run(
         Whether the observers are simulated (recorded, and shown on the index page).
     title, claim, seed_file
         The study's title, the claim under test and the seed file, for the index page.
+    datasets
+        Names of the data sources used (e.g. ``["osie", "bubbleview"]``), for the index page.
     """
     if profile not in PROFILES:
         raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
@@ -255,5 +260,6 @@ def start_run(
         title=title,
         claim=claim,
         seed_file=seed_file,
+        datasets=list(datasets or []),
         scorecard=Scorecard(reference),
     )
