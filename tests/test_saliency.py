@@ -78,7 +78,7 @@ def test_saliency_map_bad_parameters() -> None:
             S.saliency_map([[1, 1]], (3, 3), sigma)
     with pytest.raises(ValueError, match="kernel must be"):
         S.saliency_map([[1, 1]], (3, 3), 1.0, kernel="gauss")  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="chunk must be a positive int"):
+    with pytest.raises(ValueError, match="chunk must be an integer >= 1"):
         S.saliency_map([[1, 1]], (3, 3), 1.0, chunk=0)
     with pytest.raises(ValueError, match="weights must have shape"):
         S.saliency_map([[1, 1]], (3, 3), 1.0, weights=[1.0, 2.0])
@@ -218,7 +218,7 @@ def test_centre_prior_anisotropic() -> None:
     assert c2[30, 40] / c2[20, 40] == pytest.approx(math.exp(-0.5), rel=1e-13)
     c3 = S.centre_prior((40, 80), (0.5, 0.25), centre=(40.0, 20.0))  # sigma_y = 20
     assert c3[40 - 1, 40] / c3[20, 40] == pytest.approx(math.exp(-(19**2) / (2 * 20**2)), rel=1e-13)
-    with pytest.raises(ValueError, match="sigma_frac must be positive"):
+    with pytest.raises(ValueError, match="sigma_frac must be a positive"):
         S.centre_prior((4, 4), 0.0)
 
 

@@ -50,11 +50,15 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from saliqa.checks import check_choice, check_int, check_real, check_seed
+from saliqa.constants import BT601_LUMA
+
 __all__ = [
     "Distortion",
     "REGISTRY",
     "names",
     "check_level",
+    "check_options",
     "apply",
     "jpeg",
     "jpeg_bytes_size",
@@ -66,7 +70,6 @@ __all__ = [
 ]
 
 _SUBSAMPLING = ("4:4:4", "4:2:2", "4:2:0")
-_LUMA_BT601 = np.array([0.299, 0.587, 0.114])
 
 
 # --------------------------------------------------------------------------- validation helpers
@@ -93,50 +96,17 @@ def _check_image(image: Any, name: str = "image") -> np.ndarray:
     return image
 
 
-def _check_real(value: Any, name: str, minimum: float, inclusive: bool = True) -> float:
-    """Return ``value`` as float if it is a finite real number >= (or >) ``minimum``."""
-    real = (int, float, np.integer, np.floating)
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, real):
-        raise ValueError(f"{name} must be a real number; got {value!r}")
-    out = float(value)
-    ok = math.isfinite(out) and (out >= minimum if inclusive else out > minimum)
-    if not ok:
-        op = ">=" if inclusive else ">"
-        raise ValueError(f"{name} must be a finite number {op} {minimum:g}; got {value!r}")
-    return out
-
-
-def _check_int(value: Any, name: str, low: int, high: int) -> int:
-    """Return ``value`` as int if it is integral and in ``[low, high]``."""
-    if isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{name} must be an integer in {low}..{high}; got {value!r}")
-    if isinstance(value, (float, np.floating)) and math.isfinite(value):
-        if float(value).is_integer():
-            value = int(value)
-    if not isinstance(value, (int, np.integer)) or not low <= int(value) <= high:
-        raise ValueError(f"{name} must be an integer in {low}..{high}; got {value!r}")
-    return int(value)
-
-
-def _check_seed(seed: Any, name: str = "seed") -> int:
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"{name} must be a non-negative integer; got {seed!r}")
-    return int(seed)
-
-
 def _to_uint8(values: np.ndarray) -> np.ndarray:
     """Round to nearest (ties to even) and clip to [0, 255]."""
     return np.clip(np.rint(values), 0, 255).astype(np.uint8)
 
 
 def _check_quality(quality: Any) -> int:
-    return _check_int(quality, "quality", 1, 100)
+    return check_int(quality, "quality", low=1, high=100, integral_float=True)
 
 
 def _check_subsampling(subsampling: Any) -> str:
-    if subsampling not in _SUBSAMPLING:
-        raise ValueError(f"subsampling must be one of {_SUBSAMPLING}; got {subsampling!r}")
-    return str(subsampling)
+    return str(check_choice(subsampling, "subsampling", _SUBSAMPLING))
 
 
 # --------------------------------------------------------------------------- JPEG
@@ -210,7 +180,7 @@ def jpeg_bytes_size(image: np.ndarray, quality: int, subsampling: str = "4:2:0")
 
 
 def _check_sigma(sigma: Any) -> float:
-    return _check_real(sigma, "sigma", 0.0)
+    return check_real(sigma, "sigma", low=0.0)
 
 
 def gaussian_blur(image: np.ndarray, sigma: float, truncate: float = 4.0) -> np.ndarray:
@@ -234,7 +204,7 @@ def gaussian_blur(image: np.ndarray, sigma: float, truncate: float = 4.0) -> np.
     """
     image = _check_image(image)
     sigma = _check_sigma(sigma)
-    truncate = _check_real(truncate, "truncate", 0.0, inclusive=False)
+    truncate = check_real(truncate, "truncate", low=0.0, low_open=True)
     radius = int(truncate * sigma + 0.5)
     if sigma == 0.0 or radius == 0:
         return image.copy()
@@ -250,14 +220,11 @@ def gaussian_blur(image: np.ndarray, sigma: float, truncate: float = 4.0) -> np.
 
 
 def _check_length(length: Any) -> float:
-    return _check_real(length, "length", 1.0)
+    return check_real(length, "length", low=1.0)
 
 
 def _check_angle(angle: Any) -> float:
-    real = (int, float, np.integer, np.floating)
-    if isinstance(angle, (bool, np.bool_)) or not isinstance(angle, real) or not math.isfinite(angle):
-        raise ValueError(f"angle must be a finite number of degrees; got {angle!r}")
-    return float(angle)
+    return check_real(angle, "angle (degrees)")
 
 
 def motion_blur_kernel(length: float, angle: float) -> np.ndarray:
@@ -329,7 +296,7 @@ def motion_blur(image: np.ndarray, length: float, angle: float = 0.0) -> np.ndar
 
 
 def _check_factor(factor: Any) -> float:
-    return _check_real(factor, "factor", 0.0)
+    return check_real(factor, "factor", low=0.0)
 
 
 def contrast_change(
@@ -356,13 +323,12 @@ def contrast_change(
     """
     image = _check_image(image)
     factor = _check_factor(factor)
+    check_choice(about, "about", ("mean", "mid-grey"))
     if about == "mean":
         values = image.astype(np.float64)
-        pivot = float((values @ _LUMA_BT601).mean() if image.ndim == 3 else values.mean())
-    elif about == "mid-grey":
-        pivot = 127.5
+        pivot = float((values @ BT601_LUMA).mean() if image.ndim == 3 else values.mean())
     else:
-        raise ValueError(f"about must be 'mean' or 'mid-grey'; got {about!r}")
+        pivot = 127.5
     if factor == 1.0:
         return image.copy()
     return _to_uint8(pivot + factor * (image.astype(np.float64) - pivot))
@@ -387,7 +353,7 @@ def white_noise(image: np.ndarray, sigma: float, seed: int = 0) -> np.ndarray:
     """
     image = _check_image(image)
     sigma = _check_sigma(sigma)
-    rng = np.random.default_rng(_check_seed(seed))
+    rng = np.random.default_rng(check_seed(seed))
     if sigma == 0.0:
         return image.copy()
     noise = rng.normal(0.0, sigma, size=image.shape)
@@ -462,10 +428,27 @@ def names() -> tuple[str, ...]:
     return tuple(REGISTRY)
 
 
-def _lookup(name: Any) -> Distortion:
-    if name not in REGISTRY:
-        raise ValueError(f"name must be one of {names()}; got {name!r}")
-    return REGISTRY[name]
+def _lookup(name: Any, argument: str = "name") -> Distortion:
+    return REGISTRY[check_choice(name, argument, names())]
+
+
+def check_options(name: str, options: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Validate the extra keyword options of distortion ``name``; return them as a new dict.
+
+    Raises
+    ------
+    ValueError
+        Unknown ``name``, or options outside the distortion's ``options`` (named, with the
+        accepted ones).
+    """
+    entry = _lookup(name)
+    kwargs = dict(options or {})
+    unknown = sorted(set(kwargs) - set(entry.options))
+    if unknown:
+        raise ValueError(
+            f"options {unknown} not accepted by {name!r}; expected a subset of {list(entry.options)}"
+        )
+    return kwargs
 
 
 def check_level(name: str, level_value: Any) -> float:
@@ -516,13 +499,7 @@ def apply(
         The distorted image, same shape as ``image``.
     """
     entry = _lookup(name)
-    kwargs = dict(options or {})
-    unknown = sorted(set(kwargs) - set(entry.options))
-    if unknown:
-        raise ValueError(
-            f"options {unknown} not accepted by {name!r}; "
-            f"expected a subset of {list(entry.options)}"
-        )
+    kwargs = check_options(name, options)
     kwargs[entry.level_param] = entry.check(level_value)
     if entry.stochastic:
         kwargs["seed"] = seed

@@ -22,12 +22,13 @@ computed exactly (no truncation) through the separability of the Gaussian.
 from __future__ import annotations
 
 import math
-import numbers
 import warnings
 from typing import Literal, Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike
+
+from saliqa.checks import as_float_array, check_int, check_positive, check_real, check_shape
 
 __all__ = [
     "check_shape",
@@ -51,42 +52,6 @@ NormMethod = Literal["sum", "minmax", "std", "max"]
 # --------------------------------------------------------------------------------------------
 # validation
 # --------------------------------------------------------------------------------------------
-
-
-def check_shape(shape: Sequence[int], name: str = "shape") -> tuple[int, int]:
-    """Validate an image shape ``(H, W)``.
-
-    Parameters
-    ----------
-    shape
-        Two positive integers ``(H, W)`` (Python or numpy integers; bools are rejected).
-    name
-        Argument name used in the error message.
-
-    Returns
-    -------
-    tuple of int
-        ``(H, W)`` as Python ints.
-
-    Raises
-    ------
-    ValueError
-        If ``shape`` is not a pair of positive integers.
-    """
-    try:
-        items = tuple(shape)
-    except TypeError:
-        raise ValueError(f"{name} must be a pair (H, W) of positive ints, got {shape!r}") from None
-    if len(items) != 2:
-        raise ValueError(f"{name} must be a pair (H, W) of positive ints, got {len(items)} values: {shape!r}")
-    out = []
-    for v in items:
-        if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral):
-            raise ValueError(f"{name} must be a pair (H, W) of positive ints, got {shape!r}")
-        if int(v) <= 0:
-            raise ValueError(f"{name} must be a pair (H, W) of positive ints, got non-positive {shape!r}")
-        out.append(int(v))
-    return out[0], out[1]
 
 
 def check_map(
@@ -122,10 +87,7 @@ def check_map(
         If ``m`` is not 2-D, is empty, has the wrong shape, contains NaN/inf, contains negative
         values, or is all zero; the message names ``name`` and the problem.
     """
-    try:
-        a = np.asarray(m, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be a numeric (H, W) array: {exc}") from None
+    a = as_float_array(m, name, "a numeric (H, W) array")
     if a.ndim != 2:
         raise ValueError(f"{name} must be a 2-D (H, W) array, got {a.ndim}-D with shape {a.shape}")
     if a.size == 0:
@@ -220,10 +182,7 @@ def check_points(
     h, w = check_shape(shape)
     if outside not in ("raise", "clip", "drop"):
         raise ValueError(f"outside must be 'raise', 'clip' or 'drop', got {outside!r}")
-    try:
-        p = np.asarray(points, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be a numeric (N, 2) array of (x, y): {exc}") from None
+    p = as_float_array(points, name, "a numeric (N, 2) array of (x, y)")
     if p.ndim == 1 and p.size == 0:
         p = p.reshape(0, 2)
     if p.ndim != 2 or p.shape[1] != 2:
@@ -371,16 +330,14 @@ def saliency_map(
         If ``sigma`` is so small that some points' Gaussians underflow to zero on the grid.
     """
     h, w = check_shape(shape)
-    if isinstance(sigma, bool) or not isinstance(sigma, numbers.Real) or not math.isfinite(sigma) or sigma <= 0:
-        raise ValueError(f"sigma must be a positive finite number of pixels, got {sigma!r}")
+    check_positive(sigma, "sigma", unit="pixels")
     if kernel == "2sigma2":
         denom = 2.0 * float(sigma) ** 2
     elif kernel == "sigma2":
         denom = float(sigma) ** 2
     else:
         raise ValueError(f"kernel must be '2sigma2' (exp(-d^2/(2 sigma^2))) or 'sigma2' (exp(-d^2/sigma^2)), got {kernel!r}")
-    if isinstance(chunk, bool) or not isinstance(chunk, numbers.Integral) or chunk <= 0:
-        raise ValueError(f"chunk must be a positive int, got {chunk!r}")
+    check_int(chunk, "chunk", low=1)
     p, wt = check_points(points, (h, w), outside=outside, weights=weights)
     out: np.ndarray | None = None
     n_lost = 0
@@ -433,8 +390,7 @@ def pixels_per_degree(viewing_distance: float, screen_width: float, screen_width
         Pixels per degree.
     """
     for nm, v in (("viewing_distance", viewing_distance), ("screen_width", screen_width), ("screen_width_px", screen_width_px)):
-        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v) or v <= 0:
-            raise ValueError(f"{nm} must be a positive finite number, got {v!r}")
+        check_positive(v, nm)
     angle_deg = 2.0 * math.degrees(math.atan(float(screen_width) / (2.0 * float(viewing_distance))))
     return float(screen_width_px) / angle_deg
 
@@ -444,9 +400,8 @@ def sigma_from_degrees(degrees: float, ppd: float) -> float:
 
     Seed 000 uses about 2 degrees (the fovea); the MIT benchmark about 1 degree.
     """
-    for nm, v in (("degrees", degrees), ("ppd", ppd)):
-        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v) or v <= 0:
-            raise ValueError(f"{nm} must be a positive finite number, got {v!r}")
+    check_positive(degrees, "degrees")
+    check_positive(ppd, "ppd")
     return float(degrees) * float(ppd)
 
 
@@ -482,17 +437,14 @@ def centre_prior(
         float64 ``(H, W)`` summing to 1.
     """
     h, w = check_shape(shape)
-    if isinstance(sigma_frac, tuple):
-        if len(sigma_frac) != 2:
-            raise ValueError(f"sigma_frac must be a float or a pair (f_y, f_x), got {sigma_frac!r}")
-        fy, fx = (float(v) for v in sigma_frac)
+    fracs = sigma_frac if isinstance(sigma_frac, tuple) else (sigma_frac, sigma_frac)
+    if len(fracs) != 2:
+        raise ValueError(f"sigma_frac must be a float or a pair (f_y, f_x), got {sigma_frac!r}")
+    fy, fx = (check_positive(v, "sigma_frac") for v in fracs)
+    if centre is None:
+        cx, cy = (w - 1) / 2.0, (h - 1) / 2.0
     else:
-        fy = fx = float(sigma_frac)
-    if not (math.isfinite(fy) and math.isfinite(fx) and fy > 0 and fx > 0):
-        raise ValueError(f"sigma_frac must be positive and finite, got {sigma_frac!r}")
-    cx, cy = ((w - 1) / 2.0, (h - 1) / 2.0) if centre is None else (float(centre[0]), float(centre[1]))
-    if not (math.isfinite(cx) and math.isfinite(cy)):
-        raise ValueError(f"centre must be finite, got {centre!r}")
+        cx, cy = check_real(centre[0], "centre x"), check_real(centre[1], "centre y")
     gx = _gauss_1d(np.array([cx]), w, 2.0 * (fx * w) ** 2)[0]
     gy = _gauss_1d(np.array([cy]), h, 2.0 * (fy * h) ** 2)[0]
     c = np.outer(gy, gx)

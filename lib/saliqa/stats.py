@@ -21,7 +21,6 @@ naming the argument (nothing is dropped silently); randomness comes from a
 from __future__ import annotations
 
 import math
-import numbers
 import warnings
 from dataclasses import dataclass, field
 from typing import Literal
@@ -30,6 +29,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 from scipy import stats as sps
+
+from saliqa.checks import check_choice, check_int, check_real, check_vector
 
 __all__ = [
     "PairedTestResult",
@@ -45,25 +46,8 @@ Alternative = Literal["two-sided", "greater", "less"]
 CIMethod = Literal["percentile", "basic", "BCa"]
 
 
-def _vector(x: ArrayLike, name: str) -> np.ndarray:
-    """A finite 1-D float64 array, or ``ValueError`` naming ``name``."""
-    try:
-        a = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be a 1-D numeric array: {exc}") from None
-    if a.ndim != 1:
-        raise ValueError(f"{name} must be 1-D, got shape {a.shape}")
-    bad = ~np.isfinite(a)
-    if bad.any():
-        raise ValueError(
-            f"{name} contains {int(bad.sum())} non-finite values (first at position "
-            f"{int(np.flatnonzero(bad)[0])}); remove or impute them explicitly"
-        )
-    return a
-
-
 def _pair(x: ArrayLike, y: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
-    a, b = _vector(x, "x"), _vector(y, "y")
+    a, b = check_vector(x, "x"), check_vector(y, "y")
     if a.shape != b.shape:
         raise ValueError(f"x and y must be paired (same length), got {a.size} and {b.size} values")
     return a, b
@@ -195,8 +179,7 @@ def paired_test(
     a, b = _pair(x, y)
     if a.size < 2:
         raise ValueError(f"a paired test needs at least 2 pairs, got {a.size}")
-    if alternative not in ("two-sided", "greater", "less"):
-        raise ValueError(f"alternative must be 'two-sided', 'greater' or 'less', got {alternative!r}")
+    check_choice(alternative, "alternative", ("two-sided", "greater", "less"))
     d = a - b
     common = dict(
         alternative=alternative,
@@ -311,13 +294,10 @@ def bootstrap_ci(
         Non-finite values, mismatched ``clusters``, fewer than 2 units to resample, bad
         parameters.
     """
-    v = _vector(values, "values")
-    if not (isinstance(confidence_level, numbers.Real) and 0 < float(confidence_level) < 1):
-        raise ValueError(f"confidence_level must be in (0, 1), got {confidence_level!r}")
-    if isinstance(n_resamples, bool) or not isinstance(n_resamples, numbers.Integral) or n_resamples < 1:
-        raise ValueError(f"n_resamples must be a positive int, got {n_resamples!r}")
-    if method not in ("percentile", "basic", "BCa"):
-        raise ValueError(f"method must be 'percentile', 'basic' or 'BCa', got {method!r}")
+    v = check_vector(values, "values")
+    check_real(confidence_level, "confidence_level", low=0.0, high=1.0, low_open=True, high_open=True)
+    check_int(n_resamples, "n_resamples", low=1)
+    check_choice(method, "method", ("percentile", "basic", "BCa"))
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     if clusters is None:
         if v.size < 2:

@@ -55,8 +55,9 @@ import pandas as pd
 from PIL import Image, UnidentifiedImageError
 
 from saliqa import distortions, paths
-from saliqa.io import atomic_write_bytes
+from saliqa.checks import check_choice, check_int, check_seed, check_shape
 from saliqa.datasets.tables import validate
+from saliqa.io import atomic_write_bytes
 
 __all__ = [
     "GENERATOR_VERSION",
@@ -293,32 +294,12 @@ def max_contents() -> int:
     return len(CROPS)
 
 
-def _check_size(size: Any) -> tuple[int, int]:
-    ok = (
-        isinstance(size, Sequence)
-        and len(size) == 2
-        and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in size)
-        and all(v >= 1 for v in size)
-    )
-    if not ok:
-        raise ValueError(f"size must be a pair of positive integers (H, W); got {size!r}")
-    return int(size[0]), int(size[1])
-
-
 def _check_n(n: Any, name: str) -> int:
     limit = max_contents()
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= limit:
-        raise ValueError(
-            f"{name} must be an integer in 1..{limit} (the builtin corpus has {limit} documented "
-            f"crops); got {n!r}"
-        )
-    return int(n)
-
-
-def _check_seed(seed: Any) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer; got {seed!r}")
-    return int(seed)
+    try:
+        return check_int(n, name, low=1, high=limit)
+    except ValueError as err:
+        raise ValueError(f"{err} (the builtin corpus has {limit} documented crops)") from None
 
 
 def _select(n: int, seed: int) -> list[int]:
@@ -402,8 +383,8 @@ def contents(n: int, size: tuple[int, int] = (256, 256), seed: int = 0) -> list[
         two positive integers, or ``seed`` is negative.
     """
     n = _check_n(n, "n")
-    size = _check_size(size)
-    chosen = [CROPS[i] for i in _select(n, _check_seed(seed))]
+    size = check_shape(size, "size")
+    chosen = [CROPS[i] for i in _select(n, check_seed(seed))]
     _warn_upsampling(chosen, size)
     out = []
     for crop in chosen:
@@ -492,23 +473,15 @@ def distorted_set(
     regenerate it.
     """
     n_contents = _check_n(n_contents, "n_contents")
-    if distortion not in distortions.REGISTRY:
-        raise ValueError(f"distortion must be one of {distortions.names()}; got {distortion!r}")
-    entry = distortions.REGISTRY[distortion]
+    entry = distortions.REGISTRY[check_choice(distortion, "distortion", distortions.names())]
     if levels is None:
         levels = entry.default_levels
     if isinstance(levels, (str, bytes)) or not isinstance(levels, Sequence) or len(levels) == 0:
         raise ValueError(f"levels must be a non-empty sequence of numbers; got {levels!r}")
     checked = [distortions.check_level(distortion, v) for v in levels]
-    size = _check_size(size)
-    seed = _check_seed(seed)
-    options = dict(options or {})
-    unknown = sorted(set(options) - set(entry.options))
-    if unknown:
-        raise ValueError(
-            f"options {unknown} not accepted by {distortion!r}; "
-            f"expected a subset of {list(entry.options)}"
-        )
+    size = check_shape(size, "size")
+    seed = check_seed(seed)
+    options = distortions.check_options(distortion, options)
 
     indices = _select(n_contents, seed)
     folder = _set_folder(seed, size, distortion, options)
