@@ -126,9 +126,7 @@ def _number(value: Any) -> str:
     return html.escape(str(value))
 
 
-def _scorecard_table(rows: Sequence[Mapping[str, Any]]) -> str:
-    if not rows:
-        return "<p><em>No scorecard (the run wrote no metrics).</em></p>"
+def _scorecard_rows(rows: Sequence[Mapping[str, Any]]) -> str:
     body = []
     for r in rows:
         passed = r.get("passed")
@@ -141,6 +139,19 @@ def _scorecard_table(rows: Sequence[Mapping[str, Any]]) -> str:
         )
     return ("<table class=\"scorecard\"><tr><th>claim</th><th>paper value</th><th>obtained</th>"
             "<th>expected</th><th>verdict</th><th>note</th></tr>" + "".join(body) + "</table>")
+
+
+def _scorecard_table(rows: Sequence[Mapping[str, Any]]) -> str:
+    """Claims with a verdict in a table; values reported without one in a second, folded table."""
+    if not rows:
+        return "<p><em>No scorecard (the run wrote no metrics).</em></p>"
+    judged = [r for r in rows if r.get("passed") is not None]
+    reported = [r for r in rows if r.get("passed") is None]
+    out = _scorecard_rows(judged) if judged else "<p><em>No claim with a verdict.</em></p>"
+    if reported:
+        out += (f"<details><summary>{len(reported)} values reported without verdict (paper value beside "
+                f"them where the same comparison was measured)</summary>{_scorecard_rows(reported)}</details>")
+    return out
 
 
 def _section(entry: Mapping[str, Any], report_root: Path) -> str:

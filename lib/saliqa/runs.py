@@ -35,11 +35,22 @@ from saliqa import paths
 from saliqa.io import atomic_write_text, write_json
 from saliqa.scorecard import Scorecard, load_reference
 
-__all__ = ["Run", "start_run", "clear_run_folder", "resolve_device", "data_mode_banner", "RUN_MARKER"]
+__all__ = ["Run", "start_run", "configure_display", "clear_run_folder", "resolve_device", "data_mode_banner", "RUN_MARKER"]
 
 PROFILES = ("smoke", "default", "full")
 RUN_MARKER = ".saliqa-run"
 """File that marks a folder as a saliqa run's output folder (so it may be emptied)."""
+
+
+def configure_display(max_colwidth: int = 200, precision: int = 4, max_columns: int = 40) -> None:
+    """pandas display options for readable reports: whole cell texts, 4 significant decimals.
+
+    pandas' defaults cut text cells at 50 characters ("IQA-task maps are broader th...") and
+    show 6 decimals; the HTML reports are read, so :func:`start_run` sets these for every notebook.
+    """
+    pd.set_option("display.max_colwidth", max_colwidth)
+    pd.set_option("display.precision", precision)
+    pd.set_option("display.max_columns", max_columns)
 
 
 def clear_run_folder(folder: str | Path) -> Path:
@@ -243,6 +254,7 @@ def start_run(
     if profile not in PROFILES:
         raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
     folder = clear_run_folder(Path(out_dir) if out_dir else paths.reports_dir("interactive") / stem)
+    configure_display()
     for sub in ("figures", "tables"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
     try:
