@@ -12,7 +12,9 @@ Coordinates in ``fixations`` are 0-based pixel positions in the image as stored 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -24,6 +26,10 @@ __all__ = [
     "TASKS",
     "validate",
     "empty",
+    "image_table",
+    "categorical",
+    "fixation_table",
+    "concat_tables",
 ]
 
 REQUIRED: dict[str, tuple[str, ...]] = {
@@ -110,3 +116,182 @@ def _check_categories(table: pd.DataFrame, col: str, allowed: Iterable[str], ori
 def _show(value: object) -> str:
     """A value as it should read in an error message (strings quoted, numbers plain)."""
     return repr(value) if isinstance(value, str) else str(value)
+
+
+# ---------------------------------------------------------------------------- building tables
+
+
+def image_table(
+    ids: Sequence[str],
+    paths: Sequence[str | os.PathLike[str]],
+    *,
+    dataset: str,
+    origin: str = "images",
+    what: str = "image file",
+    hint: str = "",
+    **attrs: object,
+) -> pd.DataFrame:
+    """A canonical ``images`` table of undistorted originals, sizes read from the files.
+
+    Parameters
+    ----------
+    ids : sequence of str
+        ``image_id`` of each row (also its ``content_id``).
+    paths : sequence of path
+        The image files, one per id.
+    dataset : str
+        ``attrs["dataset"]``.
+    origin : str
+        Folder or source named in validation errors.
+    what : str
+        What the files are, for the missing-file error (``"OSIE stimulus file"``).
+    hint : str
+        Appended to the missing-file error (e.g. the expected layout).
+    **attrs
+        Further ``attrs`` of the table (e.g. ``grid="640x480"``).
+
+    Returns
+    -------
+    DataFrame
+        ``image_id``, ``path`` (absolute), ``width``, ``height`` (read from the files),
+        ``content_id`` = ``image_id``, ``distortion`` = ``"none"``, ``level`` = NaN, in the
+        order given; validated as an ``images`` table.
+
+    Raises
+    ------
+    FileNotFoundError
+        Files missing (all counted, the first three named, then ``hint``).
+    ValueError
+        ``ids`` and ``paths`` differ in length, or a file is not a readable image (naming it).
+    """
+    ids, files = [str(i) for i in ids], [Path(p) for p in paths]
+    if len(ids) != len(files):
+        raise ValueError(f"{origin}: {len(ids)} image ids but {len(files)} paths")
+    missing = [str(p) for p in files if not p.is_file()]
+    if missing:
+        raise FileNotFoundError(
+            f"{len(missing)} {what}(s) not found, e.g. {missing[:3]}" + (f"; {hint}" if hint else "")
+        )
+    sizes = np.array([_image_size(p) for p in files], dtype=float).reshape(-1, 2)
+    table = pd.DataFrame(
+        {
+            "image_id": ids,
+            "path": [str(p.resolve()) for p in files],
+            "width": sizes[:, 0],
+            "height": sizes[:, 1],
+            "content_id": ids,
+            "distortion": "none",
+            "level": np.nan,
+        }
+    )
+    table.attrs.update(dataset=dataset, **attrs)
+    return validate(table, "images", origin=origin)
+
+
+def _image_size(path: Path) -> tuple[int, int]:
+    from PIL import Image
+
+    try:
+        with Image.open(path) as image:
+            return image.size
+    except OSError as err:
+        raise ValueError(f"{path}: unreadable image ({err})") from err
+
+
+def categorical(index: np.ndarray, name: Callable[[int], str]) -> pd.Categorical:
+    """A Categorical of ``name(index[i])`` whose categories are only the values used.
+
+    Linear time (``bincount``, no sort) and no per-row strings: ``index`` holds small
+    non-negative integers (file, subject or participant numbers); categories are in
+    increasing ``index`` order.
+
+    Parameters
+    ----------
+    index : array of int
+        Non-negative integers, one per row.
+    name : callable
+        ``name(i)`` is the label of integer ``i``.
+    """
+    index = np.asarray(index, dtype=np.int64)
+    if index.size and index.min() < 0:
+        raise ValueError(f"categorical: negative index {int(index.min())}; expected integers >= 0")
+    used = np.flatnonzero(np.bincount(index)) if index.size else np.empty(0, np.int64)
+    remap = np.zeros(int(used[-1]) + 1 if used.size else 0, dtype=np.int32)
+    remap[used] = np.arange(len(used), dtype=np.int32)
+    return pd.Categorical.from_codes(remap[index], categories=[name(int(i)) for i in used])
+
+
+def _constant(value: str, n: int) -> pd.Categorical:
+    return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[value])
+
+
+def fixation_table(
+    image_id: pd.Categorical | Sequence[str],
+    observer_id: pd.Categorical | Sequence[str],
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    source: str,
+    campaign: str,
+    order: np.ndarray,
+    duration_ms: np.ndarray | None = None,
+    task: str = "free",
+    **extra: np.ndarray,
+) -> pd.DataFrame:
+    """A ``fixations`` table from per-point arrays and one source, task and campaign.
+
+    Parameters
+    ----------
+    image_id, observer_id : Categorical or sequence of str
+        One per point (Categoricals from :func:`categorical` keep large tables small).
+    x, y : array
+        Canonical 0-based pixel coordinates.
+    source : {"eye", "click", "mouse"}
+        The ``source`` of every point.
+    campaign : str
+        The data collection, the ``campaign`` column.
+    order : array of int
+        0-based position of each point in its observer's sequence on that image.
+    duration_ms : array, optional
+        Fixation durations; NaN when None.
+    task : {"free", "iqa"}
+        The ``task`` of every point.
+    **extra : array
+        Further columns, one value per point, after ``order``.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``image_id, observer_id, x, y, duration_ms, source, task, campaign, order``
+        and ``extra``; ``source``, ``task`` and ``campaign`` as one-category Categoricals.
+    """
+    n = len(x)
+    columns = {
+        "image_id": image_id,
+        "observer_id": observer_id,
+        "x": np.asarray(x, dtype=float),
+        "y": np.asarray(y, dtype=float),
+        "duration_ms": np.full(n, np.nan) if duration_ms is None else np.asarray(duration_ms, dtype=float),
+        "source": _constant(source, n),
+        "task": _constant(task, n),
+        "campaign": _constant(campaign, n),
+        "order": np.asarray(order, dtype=np.int32),
+    }
+    columns.update(extra)
+    return pd.DataFrame(columns, columns=list(columns))
+
+
+def concat_tables(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate tables, keeping categorical columns categorical (categories unified first).
+
+    ``pd.concat`` turns a categorical column into ``object`` when the parts' categories
+    differ; here the categories are merged in order of appearance. Rows are renumbered.
+    """
+    parts = list(parts)
+    if len(parts) == 1:
+        return parts[0]
+    for col in parts[0].columns:
+        if all(col in p and isinstance(p[col].dtype, pd.CategoricalDtype) for p in parts):
+            cats = list(dict.fromkeys(c for p in parts for c in p[col].cat.categories))
+            parts = [p.assign(**{col: p[col].cat.set_categories(cats)}) for p in parts]
+    return pd.concat(parts, ignore_index=True)
