@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.io
-
 from conftest import require
-from saliqa.datasets import osie
+
+from saliqa.datasets import matfile, osie
 from saliqa.datasets.tables import validate
 
 pytestmark = pytest.mark.shared_data
@@ -48,7 +48,7 @@ def test_images_are_the_100_subset_stimuli_at_800x600(root: Path) -> None:
 
 
 def test_eye_file_is_matlab_v5(root: Path) -> None:
-    assert osie._mat_version(root / "data" / "eye" / "fixations.mat") == "5"
+    assert matfile.mat_version(root / "data" / "eye" / "fixations.mat") == "5"
 
 
 def test_eye_counts(eye: pd.DataFrame) -> None:
@@ -133,13 +133,14 @@ def test_mouse_hand_check_against_scipy(root: Path, subset: pd.DataFrame) -> Non
     assert (first["x"], first["y"]) == (col_ - 1, row_ - 1)
 
 
-def test_native_reader_matches_scipy(root: Path) -> None:
+def test_read_mat_equals_plain_loadmat_on_a_mouse_file(root: Path) -> None:
     path = root / "data" / "mouse_amt" / "1001.mat"
-    native = osie._read_mat(path, engine="native")["fixations"][0]
-    reference = osie._read_mat(path, engine="scipy")["fixations"][0]
-    assert sorted(native) == sorted(reference) == ["coord", "order", "subj"]
-    for key in native:
-        np.testing.assert_array_equal(native[key], reference[key])
+    plain = matfile.read_mat(path)
+    raw = scipy.io.loadmat(path)["fixations"][0, 0]
+    assert list(plain) == ["fixations"] and sorted(plain["fixations"]) == ["coord", "order", "subj"]
+    np.testing.assert_array_equal(plain["fixations"]["coord"], raw["coord"])
+    for key in ("subj", "order"):
+        np.testing.assert_array_equal(plain["fixations"][key], raw[key].ravel())
 
 
 def test_image_ids_variants_and_errors(root: Path) -> None:
@@ -251,7 +252,7 @@ def test_v73_eye_file_is_read_with_h5py(tmp_path: Path) -> None:
     a = np.array([[10.0, 20.0, 200.0], [30.0, 40.0, 150.0]])
     b = np.array([[800.0, 600.0, 90.0]])
     _write_v73_eye(path, [("1001.jpg", [a, b]), ("1002.jpg", [b])])
-    assert osie._mat_version(path) == "7.3"
+    assert matfile.mat_version(path) == "7.3"
     table = osie.load_fixations(tmp_path, sources=("eye",))
     assert table["image_id"].tolist() == ["1001", "1001", "1001", "1002"]
     assert table["observer_id"].tolist() == ["eye:1", "eye:1", "eye:2", "eye:1"]
@@ -259,3 +260,108 @@ def test_v73_eye_file_is_read_with_h5py(tmp_path: Path) -> None:
         [9, 19, 200], [29, 39, 150], [799, 599, 90], [799, 599, 90],
     ]
     assert table["order"].tolist() == [0, 1, 0, 0]
+
+
+def _struct_array(**columns: list) -> np.ndarray:
+    """A 1 x N MATLAB struct array for scipy.io.savemat (one list per field)."""
+    n = len(next(iter(columns.values())))
+    out = np.empty((1, n), dtype=[(k, object) for k in columns])
+    for k, values in columns.items():
+        for i, v in enumerate(values):
+            out[0, i][k] = v
+    return out
+
+
+def _v5_eye(path: Path, images: list[tuple[str, list[np.ndarray]]]) -> None:
+    """The eye file of the shared copy in MATLAB v5: fixations(i).{img, subjects{j}.{fix_*}}."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    subjects = []
+    for _, subs in images:
+        cell = np.empty((len(subs), 1), dtype=object)
+        for j, s in enumerate(subs):
+            cell[j, 0] = {"fix_x": s[:, 0].reshape(1, -1), "fix_y": s[:, 1].reshape(1, -1),
+                          "fix_duration": s[:, 2].astype(np.uint16).reshape(1, -1)}
+        subjects.append(cell)
+    table = _struct_array(img=[name for name, _ in images], subjects=subjects)
+    scipy.io.savemat(path, {"fixations": table.T}, do_compression=True)
+
+
+def test_v5_and_v73_eye_fixtures_give_the_same_table(tmp_path: Path) -> None:
+    """The same fixations written by scipy (v5) and in MATLAB's HDF5 layout (v7.3); a subject
+    with a single fixation comes back from scipy as scalars (squeezed) and still reads."""
+    a = np.array([[10.0, 20.0, 200.0], [30.0, 40.0, 150.0]])
+    b = np.array([[800.0, 600.0, 90.0]])
+    images = [("1001.jpg", [a, b]), ("1002.jpg", [b])]
+    _v5_eye(tmp_path / "v5" / "data" / "eye" / "fixations.mat", images)
+    _write_v73_eye(tmp_path / "v73" / "data" / "eye" / "fixations.mat", images)
+    assert matfile.mat_version(tmp_path / "v5" / "data" / "eye" / "fixations.mat") == "5"
+    v5 = osie.load_fixations(tmp_path / "v5", sources=("eye",))
+    v73 = osie.load_fixations(tmp_path / "v73", sources=("eye",))
+    pd.testing.assert_frame_equal(v5, v73)
+    assert v5[["x", "y", "duration_ms"]].to_numpy().tolist() == [
+        [9, 19, 200], [29, 39, 150], [799, 599, 90], [799, 599, 90],
+    ]
+
+
+# ---------------------------------------------------------------------------- matfile
+
+
+def test_read_mat_plain_form(tmp_path: Path) -> None:
+    path = tmp_path / "a.mat"
+    cell = np.empty((2, 1), dtype=object)
+    cell[0, 0], cell[1, 0] = "ab", np.array([[1.0, 2.0, 3.0]])
+    scipy.io.savemat(path, {
+        "s": {"name": "x.jpg", "one": 7.0, "row": np.array([[1.0, 2.0]]), "m": np.arange(6.0).reshape(3, 2)},
+        "arr": _struct_array(k=[np.array([[1.0]]), np.array([[2.0, 3.0]])]),
+        "c": cell,
+    })
+    plain = matfile.read_mat(path)
+    assert sorted(plain) == ["arr", "c", "s"]  # no __header__ & co.
+    s = plain["s"]
+    assert s["name"] == "x.jpg" and s["one"] == 7.0 and s["row"].shape == (2,)
+    np.testing.assert_array_equal(matfile.rows(s["row"], "a.mat: s", "row"), [[1.0, 2.0]])
+    np.testing.assert_array_equal(matfile.rows(s["m"], "a.mat: s", "m"), np.arange(6.0).reshape(3, 2))
+    assert [matfile.vector(r["k"], "", "k").tolist() for r in matfile.records(plain["arr"])] == [[1.0], [2.0, 3.0]]
+    assert matfile.records(s) == [s] and matfile.records(np.empty(0)) == []
+    assert list(plain["c"])[0] == "ab"
+    assert matfile.read_mat(path, variable_names=["c", "absent"]).keys() == {"c"}
+    assert matfile.rows(np.empty((0, 0)), "", "enc").shape == (0, 2)
+
+
+def test_matfile_errors_name_the_file_and_field(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="nowhere.mat"):
+        matfile.read_mat(tmp_path / "nowhere.mat")
+    text = tmp_path / "notes.mat"
+    text.write_text("not a MAT-file\n" * 20)
+    with pytest.raises(ValueError, match=r"notes\.mat.*not a MATLAB MAT-file"):
+        matfile.read_mat(text)
+    good = tmp_path / "good.mat"
+    scipy.io.savemat(good, {"v": np.arange(1000.0)}, do_compression=True)
+    broken = tmp_path / "broken.mat"
+    broken.write_bytes(good.read_bytes()[:300])
+    with pytest.raises(ValueError, match=r"broken\.mat: unreadable MAT-file version 5"):
+        matfile.read_mat(broken)
+    with pytest.raises(ValueError, match=r"a\.mat: s: missing field 'enc' \(fields present: \['x'\]\)"):
+        matfile.field({"x": 1}, "enc", "a.mat: s")
+    with pytest.raises(ValueError, match="field 'fix_x' is not numeric"):
+        matfile.vector("12", "a.mat", "fix_x")
+    with pytest.raises(ValueError, match=r"'fix_x' has shape \(2, 2\); expected a vector"):
+        matfile.vector(np.ones((2, 2)), "a.mat", "fix_x")
+    with pytest.raises(ValueError, match=r"'coord' has shape \(4, 3\); expected N x 2 \[row, col\]"):
+        matfile.rows(np.ones((4, 3)), "a.mat", "coord", "[row, col]")
+    v4 = tmp_path / "v4.mat"
+    scipy.io.savemat(v4, {"v": np.arange(3.0)}, format="4")
+    assert matfile.mat_version(v4) == "4" and matfile.vector(matfile.read_mat(v4)["v"], "", "v").tolist() == [0, 1, 2]
+
+
+def test_eye_file_in_the_wrong_form_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "eye" / "fixations.mat"
+    path.parent.mkdir(parents=True)
+    subjects = np.empty((1, 1), dtype=object)
+    subjects[0, 0] = {"fix_x": np.array([[1.0, 2.0]]), "fix_y": np.array([[1.0]]), "fix_duration": np.array([[5.0]])}
+    scipy.io.savemat(path, {"fixations": _struct_array(img=["1001.jpg"], subjects=[subjects])})
+    with pytest.raises(ValueError, match=r"fixations\(1\)\.subjects\{1\}: fix_x, fix_y, fix_duration lengths differ"):
+        osie.load_fixations(tmp_path, sources=("eye",))
+    scipy.io.savemat(path, {"other": np.ones(3)})
+    with pytest.raises(ValueError, match=r"fixations\.mat: missing field 'fixations'"):
+        osie.load_fixations(tmp_path, sources=("eye",))
