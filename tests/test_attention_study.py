@@ -1,4 +1,4 @@
-"""Notebook-01 data assembly: real-data studies, grid scaling, ordinal levels, TUD mode."""
+"""Notebook-01 data assembly (real-data studies, grid scaling, TUD mode) and the maps / levels of its studies."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from saliqa import attention as at
 from saliqa.datasets import attention_study as ast_
 from saliqa.datasets import tud
 
@@ -27,12 +28,12 @@ def test_scale_study_keeps_pixel_centres():
     assert s.fixations["x"].tolist() == [0.0, 3.0, 1.5]
     assert s.fixations["y"].tolist() == [0.0, 2.0, 1.0]
     assert s.sigma_px == 2.0
-    with pytest.raises(ValueError, match="map_scale must be in"):
+    with pytest.raises(ValueError, match=r"map_scale must be a finite number in \(0, 1\]"):
         ast_.scale_study(_study([(1, 1)]), 1.5)
 
 
 def test_study_maps_one_point_is_the_gaussian():
-    maps = ast_.study_maps(_study([(2.0, 3.0)]))
+    maps = at.study_maps(_study([(2.0, 3.0)]))
     m = maps["eye_free"]["a"]
     assert m.shape == (6, 8)
     assert m[3, 2] == pytest.approx(1.0)
@@ -41,10 +42,10 @@ def test_study_maps_one_point_is_the_gaussian():
 
 def test_ordinal_levels():
     t = pd.DataFrame({"level": [80, 10, 40, 80]})
-    assert ast_.ordinal_levels(t)["level"].tolist() == [1, 3, 2, 1]
-    assert ast_.ordinal_levels(pd.DataFrame({"level": [1, 5, 3]}), higher_is_milder=False)["level"].tolist() == [1, 3, 2]
+    assert at.ordinal_levels(t)["level"].tolist() == [1, 3, 2, 1]
+    assert at.ordinal_levels(pd.DataFrame({"level": [1, 5, 3]}), higher_is_milder=False)["level"].tolist() == [1, 3, 2]
     with pytest.raises(ValueError, match="non-numeric"):
-        ast_.ordinal_levels(pd.DataFrame({"level": [1, None]}))
+        at.ordinal_levels(pd.DataFrame({"level": [1, None]}))
 
 
 def test_load_studies_needs_a_known_folder(tmp_path):
@@ -69,7 +70,7 @@ def test_tud_mode_from_written_fixture(tmp_path):
     assert study.name == "tud" and not study.simulated and study.sigma_px == 4.0
     assert set(study.experiments) == {"eye_free", "crowd_free"}
     assert study.comparisons == {"P_Free": ("eye_free", "crowd_free")}
-    maps = ast_.study_maps(study)
+    maps = at.study_maps(study)
     assert set(maps) == {"eye_free", "crowd_free"} and maps["eye_free"]["a"].shape == (6, 8)
 
 
@@ -80,7 +81,7 @@ def test_real_osie_and_bubbleview_studies(shared_data):
     assert osie_s.images["width"].tolist() == [200, 200]  # 800 x 0.25
     assert osie_s.sigma_px == pytest.approx(2 * 800 / 33.7 * 0.25)
     assert set(osie_s.fixations["campaign"].astype(str)) == {"eye", "mouse_amt", "mouse_lab"}
-    maps = ast_.study_maps(osie_s)
+    maps = at.study_maps(osie_s)
     assert set(maps) == {"eye_free", "crowd_mouse_free", "lab_mouse_free"}
     assert len(maps["eye_free"]) == 2
     loader = ast_.image_loader(osie_s)

@@ -32,6 +32,7 @@ __all__ = [
     "check_seed",
     "check_choice",
     "check_shape",
+    "check_interval",
     "as_float_array",
     "check_vector",
     "check_dataframe",
@@ -240,6 +241,25 @@ def check_shape(shape: Any, name: str = "shape") -> tuple[int, int]:
     if not ok:
         raise ValueError(f"{name} must be a pair (H, W) of positive ints, got {shape!r}")
     return int(items[0]), int(items[1])
+
+
+def check_interval(pair: Any, name: str, *, increasing: bool = True) -> tuple[float, float]:
+    """Two finite numbers ``(low, high)``, distinct (and with ``increasing``, ``low < high``).
+
+    Raises
+    ------
+    ValueError
+        ``"<name> must be two finite numbers (low, high) with low < high, got <value>"``.
+    """
+    try:
+        a, b = (float(v) for v in pair)
+        ok = math.isfinite(a) and math.isfinite(b) and (a < b if increasing else a != b)
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        order = "low < high" if increasing else "low != high"
+        raise ValueError(f"{name} must be two finite numbers (low, high) with {order}, got {pair!r}")
+    return a, b
 
 
 def as_float_array(x: ArrayLike, name: str, expected: str = "a numeric array") -> NDArray[np.float64]:

@@ -60,7 +60,8 @@ n_grid_contents = 3
 # %%
 import pandas as pd
 
-from saliqa import attention, attention_scorecard, crowd, plots, runs
+from saliqa import attention, crowd, plots, runs
+from saliqa.attention import scorecard as attention_scorecard
 from saliqa.datasets import attention_study, iqa_meta
 from saliqa.simulate.attention import SimulationConfig
 
@@ -151,7 +152,7 @@ if data_dir is not None:
             if name in iqa_meta.available(meta_root):
                 table = iqa_meta.jpeg_subset(iqa_meta.load_mos_table(meta_root, name))
                 table = table.assign(mos=iqa_meta.to_common_scale(table))
-                lab_tables[name] = attention_study.ordinal_levels(
+                lab_tables[name] = attention.ordinal_levels(
                     attention.lab_mos_vs_jpeg(table, dataset=name), higher_is_milder=False)
 mos_tables = {}
 for s in studies:
@@ -159,7 +160,7 @@ for s in studies:
         mos = attention.mos_vs_jpeg(s.ratings, s.images)
         mos_tables[s.name] = mos
         run.table(mos, f"{s.name}_fig2_mos")
-        fig = plots.plot_mos_vs_jpeg(attention_study.ordinal_levels(mos), lab_tables or None)
+        fig = plots.plot_mos_vs_jpeg(attention.ordinal_levels(mos), lab_tables or None)
         run.figure(fig, f"{s.name}_fig2_mos_vs_jpeg")
         by_level = mos.groupby("level")["mos"].mean()
         run.record(**{f"{s.name}_mos_level_{int(k)}": float(v) for k, v in by_level.items()})
@@ -175,7 +176,7 @@ for s in studies:
 # %%
 maps, tables1, asyms = {}, {}, {}
 for s in studies:
-    maps[s.name] = attention_study.study_maps(s)
+    maps[s.name] = attention.study_maps(s)
     comparisons = attention.table1_comparisons(maps[s.name], comparisons=s.comparisons, images=s.images)
     for col, comp in comparisons.items():
         run.table(comp, f"{s.name}_table1_per_image_{col.split()[0]}")

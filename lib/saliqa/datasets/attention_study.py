@@ -11,8 +11,10 @@
   movements, 51 OSIE images, on the OSIE 800x600 grid).
 
 An experiment is a filter on the canonical fixations table (``source``, ``task`` and, for the
-real data whose crowd and lab mouse data share ``source="mouse"``, ``campaign``).
-:func:`study_maps` turns each into seed 000's pooled Gaussian maps (section 2.3).
+real data whose crowd and lab mouse data share ``source="mouse"``, ``campaign``); seed 000's
+design (experiments, compared pairs) is :mod:`saliqa.datasets.attention_design`. This module
+only loads and assembles; :func:`saliqa.attention.study_maps` turns each experiment into seed
+000's pooled Gaussian maps (section 2.3).
 
 Viewing geometry. Seed 000 blurs with sigma = 2 degrees of visual angle. OSIE's 800x600 stimuli
 subtend about 33.7 x 25.3 degrees (Xu et al., JoV 2014), so about 24 px per degree on the
@@ -24,7 +26,6 @@ changes values only through pixel discretisation.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,8 +33,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from saliqa import attention
-from saliqa.datasets import builtin, bubbleview, osie, tud
+from saliqa.checks import check_positive, check_real
+from saliqa.datasets import bubbleview, builtin, osie, tud
+from saliqa.datasets.attention_design import (
+    ASYMMETRY_PAIRS,
+    TABLE1_COMPARISONS,
+    experiment_filters,
+    select_experiment,
+)
 from saliqa.paths import dataset_dir
 
 __all__ = [
@@ -44,8 +51,8 @@ __all__ = [
     "osie_study",
     "bubbleview_study",
     "load_studies",
-    "study_maps",
     "scale_study",
+    "image_loader",
 ]
 
 OSIE_PIXELS_PER_DEGREE = 800 / 33.7
@@ -101,9 +108,8 @@ class AttentionStudy:
     notes: list[str] = field(default_factory=list)
 
 
-SEED000_EXPERIMENTS: dict[str, dict[str, str]] = {
-    name: {"source": source, "task": task} for name, (source, task) in attention.EXPERIMENTS.items()
-}
+SEED000_EXPERIMENTS: dict[str, dict[str, str]] = experiment_filters()
+"""Seed 000's four experiments as column filters of the fixations table."""
 
 
 def builtin_study(
@@ -118,7 +124,8 @@ def builtin_study(
     """Builtin photographs x JPEG levels with simulated observers (module docstring).
 
     ``config`` is a :class:`saliqa.simulate.attention.SimulationConfig` (default parameters when
-    None); its viewing geometry sets sigma.
+    None); its viewing geometry sets sigma (``sigma_deg`` times the pixels per degree of the
+    displayed image, :meth:`~saliqa.simulate.attention.SimulationConfig.pixels_per_degree`).
     """
     from saliqa.simulate import attention as sim
 
@@ -127,13 +134,13 @@ def builtin_study(
                                   include_reference=True)
     study = sim.simulate_study(table, config, seed=seed)
     width = int(study["images"]["width"].iloc[0])
-    sigma_px = attention.sigma_px_from_geometry(sigma_deg, **config.viewing_geometry(width))
+    sigma_px = check_positive(sigma_deg, "sigma_deg") * config.pixels_per_degree(width)
     return AttentionStudy(
         name="builtin", simulated=True, images=study["images"], fixations=study["fixations"],
-        experiments=dict(SEED000_EXPERIMENTS), comparisons=dict(attention.TABLE1_COMPARISONS),
-        asymmetry_pairs=list(attention.ASYMMETRY_PAIRS), sigma_px=sigma_px, ratings=study["ratings"],
+        experiments=dict(SEED000_EXPERIMENTS), comparisons=dict(TABLE1_COMPARISONS),
+        asymmetry_pairs=list(ASYMMETRY_PAIRS), sigma_px=sigma_px, ratings=study["ratings"],
         workers=study["workers"], planted=study["planted"],
-        paper_comparisons={c: c for c in attention.TABLE1_COMPARISONS},
+        paper_comparisons={c: c for c in TABLE1_COMPARISONS},
     )
 
 
@@ -145,11 +152,11 @@ def tud_study(root: str | Path, *, pixels_per_degree: float, sigma_deg: float = 
     """
     tables = tud.load_study(root)
     fixations = tables["fixations"]
-    present = {name: f for name, f in SEED000_EXPERIMENTS.items() if _select(fixations, f).shape[0] > 0}
+    present = {name: f for name, f in SEED000_EXPERIMENTS.items() if select_experiment(fixations, f).shape[0] > 0}
     if not present:
         raise ValueError(f"{root}: fixations.csv has no eye or click points for the free / iqa tasks")
-    comparisons = {k: v for k, v in attention.TABLE1_COMPARISONS.items() if set(v) <= set(present)}
-    pairs = [p for p in attention.ASYMMETRY_PAIRS if set(p) <= set(present)]
+    comparisons = {k: v for k, v in TABLE1_COMPARISONS.items() if set(v) <= set(present)}
+    pairs = [p for p in ASYMMETRY_PAIRS if set(p) <= set(present)]
     images = tables["images"]
     shown = images[images["image_id"].isin(fixations["image_id"])].reset_index(drop=True)
     return AttentionStudy(
@@ -161,8 +168,24 @@ def tud_study(root: str | Path, *, pixels_per_degree: float, sigma_deg: float = 
 
 
 def osie_study(root: str | Path, *, n_images: int | None = None, sigma_deg: float = 2.0,
-               map_scale: float = 0.5) -> AttentionStudy:
-    """OSIE free viewing: eye vs crowdsourced (MTurk) mouse vs in-lab mouse tracking."""
+               map_scale: float = 0.5, pixels_per_degree: float | None = None) -> AttentionStudy:
+    """OSIE free viewing: eye vs crowdsourced (MTurk) mouse vs in-lab mouse tracking.
+
+    Parameters
+    ----------
+    root
+        The ``osie/`` folder.
+    n_images
+        The first ``n_images`` of OSIE's subset (None: all).
+    sigma_deg
+        Gaussian sigma in degrees of visual angle (seed 000: 2).
+    map_scale
+        Grid scale of the maps (:func:`scale_study`).
+    pixels_per_degree
+        Of the 800x600 stimuli; None: :data:`OSIE_PIXELS_PER_DEGREE`.
+    """
+    ppd = OSIE_PIXELS_PER_DEGREE if pixels_per_degree is None else check_positive(pixels_per_degree,
+                                                                                  "pixels_per_degree")
     ids = osie.subset_ids(root)[: n_images or None]
     images = osie.load_images(root)
     images = images[images["image_id"].isin(ids)].reset_index(drop=True)
@@ -179,7 +202,7 @@ def osie_study(root: str | Path, *, n_images: int | None = None, sigma_deg: floa
                      "crowd vs lab mouse": ("crowd_mouse_free", "lab_mouse_free")},
         asymmetry_pairs=[("eye_free", "crowd_mouse_free"), ("eye_free", "lab_mouse_free"),
                          ("crowd_mouse_free", "lab_mouse_free")],
-        sigma_px=sigma_deg * OSIE_PIXELS_PER_DEGREE,
+        sigma_px=sigma_deg * ppd,
         paper_comparisons={"P_Free (eye vs crowd mouse)": "P_Free"},
         notes=[f"{int(fixations.attrs.get('n_outside_clipped', 0))} points outside the image clipped by the loader"],
     )
@@ -216,8 +239,7 @@ def scale_study(study: AttentionStudy, map_scale: float) -> AttentionStudy:
     Points are mapped so that pixel centres stay pixel centres (``x' = (x + 0.5) s - 0.5``),
     then clipped to the scaled image (they were inside the original one).
     """
-    if not (0 < map_scale <= 1):
-        raise ValueError(f"map_scale must be in (0, 1], got {map_scale!r}")
+    check_real(map_scale, "map_scale", low=0.0, high=1.0, low_open=True)
     if map_scale == 1:
         return study
     images = study.images.copy()
@@ -277,42 +299,6 @@ def load_studies(
             f"data_dir {str(root)!r} holds none of tud/, osie/, bubbleview-osie/ (see data/README.md)"
         )
     return studies
-
-
-def _select(fixations: pd.DataFrame, filt: Mapping[str, str]) -> pd.DataFrame:
-    mask = np.ones(len(fixations), dtype=bool)
-    for column, value in filt.items():
-        if column not in fixations.columns:
-            raise ValueError(f"fixations: experiment filter needs column {column!r}")
-        mask &= (fixations[column] == value).to_numpy()
-    return fixations[mask]
-
-
-def study_maps(study: AttentionStudy, *, kernel: str = "2sigma2") -> dict[str, dict[Any, np.ndarray]]:
-    """Seed 000 pooled maps of every experiment: ``{experiment: {image_id: (H, W) map}}``."""
-    out: dict[str, dict[Any, np.ndarray]] = {}
-    for name, filt in study.experiments.items():
-        points = _select(study.fixations, filt)
-        pooled = attention.pooled_saliency_maps(points, study.images, study.sigma_px, by=("image_id",),
-                                                kernel=kernel)
-        out[name] = {key[0]: m for key, m in pooled.items()}
-    return out
-
-
-def ordinal_levels(table: pd.DataFrame, *, level_col: str = "level", higher_is_milder: bool = True) -> pd.DataFrame:
-    """Replace ``level`` by its ordinal rank, 1 = mildest distortion (Figure 2's shared axis).
-
-    The crowd's levels are JPEG quality factors (higher = milder); TID2013 / KADID levels are
-    already ordinal with 1 the mildest (``higher_is_milder=False`` keeps their order).
-    """
-    if level_col not in table.columns:
-        raise ValueError(f"table: missing column {level_col!r}")
-    levels = pd.to_numeric(table[level_col], errors="coerce")
-    if levels.isna().any():
-        raise ValueError(f"table: {int(levels.isna().sum())} row(s) with a non-numeric {level_col!r}")
-    order = sorted(levels.unique(), reverse=higher_is_milder)
-    rank = {v: i + 1 for i, v in enumerate(order)}
-    return table.assign(**{level_col: levels.map(rank).astype(int)})
 
 
 def image_loader(study: AttentionStudy):
