@@ -48,7 +48,7 @@ def _study() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         for _ in range(3):
             clicks.append({"image_id": f"img{k:02d}", "observer_id": "G", "x": 2.0, "y": 2.0, "source": "click",
                            "task": "free", "answer_order": k})
-    for k in range(4):
+    for _ in range(4):
         clicks.append({"image_id": "img00", "observer_id": "eye01", "x": 0.0, "y": 0.0, "source": "eye",
                        "task": "free", "answer_order": pd.NA})
     ratings = pd.DataFrame(rows)
@@ -56,15 +56,15 @@ def _study() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     return workers, ratings, fixations
 
 
-def _count(res: crowd.ScreeningResult, step: str, campaign: str) -> dict:
+def _count(res: crowd.WorkerScreening, step: str, campaign: str) -> dict:
     c = res.counts
     return c.loc[(c["step"] == step) & (c["campaign"] == campaign)].iloc[0].to_dict()
 
 
 def test_screening_rules_exact_counts():
     workers, ratings, fixations = _study()
-    res = crowd.apply_screening(workers, ratings, fixations)
-    status = dict(zip(res.worker_status["worker_id"], res.worker_status["removed_by"]))
+    res = crowd.screen_workers(workers, ratings, fixations)
+    status = dict(zip(res.status["worker_id"], res.status["removed_by"]))
     assert status == {"A": "platform_accuracy", "B": "kept", "C": "quiz", "D": "test_accuracy",
                       "E": "kept", "F": "platform_accuracy", "G": "kept"}
     assert _count(res, "input", "iqa") == {"step": "input", "campaign": "iqa", "applied": True, "workers": 6,
@@ -83,14 +83,14 @@ def test_screening_rules_exact_counts():
     # bookkeeping: input = removed by every rule + kept
     for col in ("workers", "answers", "ratings", "gold_ratings", "clicks"):
         c = res.counts.loc[res.counts["campaign"] == "iqa"].set_index("step")[col]
-        assert c["input"] == c[list(crowd.RULES)].sum() + c["kept"]
+        assert c["input"] == c[list(res.rules)].sum() + c["kept"]
     free = _count(res, "kept", "free")
     assert (free["workers"], free["answers"], free["clicks"]) == (1, 7, 21)
 
 
 def test_failing_test_questions_loses_all_ratings_and_clicks():
     workers, ratings, fixations = _study()
-    res = crowd.apply_screening(workers, ratings, fixations)
+    res = crowd.screen_workers(workers, ratings, fixations)
     assert not (res.ratings["rater_id"] == "D").any()
     assert not ((res.fixations["observer_id"] == "D") & (res.fixations["source"] == "click")).any()
     assert (ratings["rater_id"] == "D").sum() == 8  # 6 answers + 2 gold, all gone
@@ -98,20 +98,20 @@ def test_failing_test_questions_loses_all_ratings_and_clicks():
 
 def test_answer_cap_keeps_first_fifty_by_answer_order():
     workers, ratings, fixations = _study()
-    res = crowd.apply_screening(workers, ratings, fixations)
+    res = crowd.screen_workers(workers, ratings, fixations)
     e = res.ratings.loc[res.ratings["rater_id"] == "E"]
     assert len(e) == 50
     assert sorted(e["answer_order"]) == list(range(50))
     e_clicks = res.fixations.loc[res.fixations["observer_id"] == "E"]
     assert len(e_clicks) == 100 and e_clicks["answer_order"].max() == 49
-    ws = res.worker_status.set_index("worker_id")
+    ws = res.status.set_index("worker_id")
     assert ws.at["E", "answers_capped"] == 10 and ws.at["B", "answers_capped"] == 0
 
 
 def test_answer_cap_without_order_column_uses_row_order_and_warns():
     workers, ratings, fixations = _study()
     with pytest.warns(UserWarning, match="first appearance"):
-        res = crowd.apply_screening(workers, ratings.drop(columns="answer_order"),
+        res = crowd.screen_workers(workers, ratings.drop(columns="answer_order"),
                                     fixations.drop(columns="answer_order"))
     e = res.ratings.loc[res.ratings["rater_id"] == "E", "image_id"]
     assert list(e) == [f"img{k:02d}" for k in range(50)]
@@ -119,29 +119,62 @@ def test_answer_cap_without_order_column_uses_row_order_and_warns():
 
 def test_eye_fixations_pass_through():
     workers, ratings, fixations = _study()
-    res = crowd.apply_screening(workers, ratings, fixations)
+    res = crowd.screen_workers(workers, ratings, fixations)
     assert (res.fixations["source"] == "eye").sum() == 4
 
 
 def test_rules_can_be_disabled():
     workers, ratings, fixations = _study()
-    res = crowd.apply_screening(workers, ratings, fixations, min_platform_accuracy=None, require_quiz=False,
-                                min_test_accuracy=None, max_answers_per_worker=None)
-    assert len(res.workers) == 7 and len(res.ratings) == len(ratings)
-    assert not res.counts.loc[res.counts["step"].isin(crowd.RULES), "applied"].any()
+    res = crowd.screen_workers(workers, ratings, fixations, rules=crowd.seed000_worker_rules(None, False, None),
+                               max_answers_per_worker=None)
+    assert len(res.kept) == 7 and len(res.ratings) == len(ratings)
+    assert res.rules == ("answer_cap",)
+    assert list(res.counts.loc[res.counts["campaign"] == "iqa", "step"]) == ["input", "answer_cap", "kept"]
+    assert not res.counts.loc[res.counts["step"] == "answer_cap", "applied"].any()
+
+
+def test_rule_without_its_column_is_not_applied():
+    workers, ratings, fixations = _study()
+    with pytest.warns(UserWarning, match="no 'passed_quiz' column; rule 'quiz' not applied"):
+        res = crowd.screen_workers(workers.drop(columns="passed_quiz"), ratings, fixations)
+    quiz = res.counts.loc[res.counts["step"] == "quiz"]
+    assert not quiz["applied"].any() and quiz["workers"].sum() == 0
+    assert res.status.set_index("worker_id").at["C", "removed_by"] == "kept"
+
+
+def test_rules_compose_with_their_thresholds():
+    """Seed 003's "acceptance rates > 75 %" is the platform rule on another column."""
+    workers, ratings, fixations = _study()
+    workers = workers.assign(acceptance_rate=[0.70, 0.76, 0.9, 0.9, 0.75, 0.9, 0.9])
+    res = crowd.screen_workers(workers, ratings, fixations, max_answers_per_worker=None,
+                               rules=(crowd.PlatformAccuracy(0.75, column="acceptance_rate"),))
+    status = dict(zip(res.status["worker_id"], res.status["removed_by"]))
+    assert status == {"A": "acceptance_rate", "B": "kept", "C": "kept", "D": "kept", "E": "acceptance_rate",
+                      "F": "kept", "G": "kept"}
+    assert res.rules == ("acceptance_rate", "answer_cap")
+    assert res.parameters["acceptance_rate"] == {"min_accuracy": 0.75, "column": "acceptance_rate"}
+    assert list(res.kept["worker_id"]) == ["B", "C", "D", "F", "G"]
+    # every rule's own verdict is kept beside removed_by
+    strict = crowd.screen_workers(workers, ratings, fixations)
+    st = strict.status.set_index("worker_id")
+    assert st.at["A", "rejected_platform_accuracy"] and not st.at["A", "rejected_test_accuracy"]
+    with pytest.raises(ValueError, match=r"rules\[0\] must be a worker rule"):
+        crowd.screen_workers(workers, ratings, rules=("platform_accuracy",))
+    with pytest.raises(ValueError, match="min_accuracy"):
+        crowd.PlatformAccuracy(80)
 
 
 def test_screening_input_errors():
     workers, ratings, fixations = _study()
     with pytest.raises(ValueError, match="not in the workers table"):
-        crowd.apply_screening(workers.iloc[1:], ratings, fixations)
+        crowd.screen_workers(workers.iloc[1:], ratings, fixations)
     with pytest.raises(ValueError, match="duplicates"):
-        crowd.apply_screening(pd.concat([workers, workers.iloc[:1]]), ratings)
+        crowd.screen_workers(pd.concat([workers, workers.iloc[:1]]), ratings)
     bad = workers.assign(platform_accuracy=[79.0, 0.8, 0.9, 0.9, 0.9, 0.9, 0.9])
     with pytest.raises(ValueError, match="platform_accuracy"):
-        crowd.apply_screening(bad, ratings)
+        crowd.screen_workers(bad, ratings)
     with pytest.raises(ValueError, match="missing column"):
-        crowd.apply_screening(workers.drop(columns="campaign"), ratings)
+        crowd.screen_workers(workers.drop(columns="campaign"), ratings)
 
 
 def test_answers_table_merges_rating_and_clicks():
@@ -155,10 +188,9 @@ def test_answers_table_merges_rating_and_clicks():
 def test_campaign_summary_arithmetic():
     workers, ratings, fixations = _study()
     answers = crowd.answers_table(ratings, fixations)
-    res = crowd.apply_screening(workers, ratings, fixations)
+    res = crowd.screen_workers(workers, ratings, fixations)
     trusted = crowd.answers_table(res.ratings, res.fixations)
-    s = crowd.campaign_summary(workers, answers, pay_per_block={"free": 0.01, "iqa": 0.02},
-                               answers_per_block={"free": 10, "iqa": 5}, duration_hours={"free": 1.5, "iqa": 44},
+    s = crowd.campaign_summary(workers, answers, pay=crowd.SEED000_PAY, duration_hours=crowd.SEED000_DURATION_HOURS,
                                trusted_answers=trusted).set_index("campaign")
     iqa, free = s.loc["iqa"], s.loc["free"]
     assert iqa["workers"] == 6 and iqa["countries"] == 4
@@ -181,6 +213,10 @@ def test_campaign_summary_scalar_pay_and_missing_campaign():
     assert s.set_index("campaign").at["free", "total_cost"] == pytest.approx(3.5)
     with pytest.raises(ValueError, match="no entry for campaign"):
         crowd.campaign_summary(workers, answers, pay_per_block={"iqa": 0.02}, answers_per_block=5)
+    with pytest.raises(ValueError, match="needs pay="):
+        crowd.campaign_summary(workers, answers, pay_per_block=1.0)
+    with pytest.raises(ValueError, match="not both"):
+        crowd.campaign_summary(workers, answers, pay=crowd.SEED000_PAY, answers_per_block=2)
 
 
 def test_seed000_reported_numbers():
@@ -238,3 +274,71 @@ def test_country_distribution_errors():
         crowd.country_distribution(w)
     with pytest.raises(ValueError, match="min_share"):
         crowd.country_distribution(w.fillna("X"), min_share=1.5)
+
+
+# --------------------------------------------------------------------------------------------
+# test questions from per-answer records (seed 000) and dropping the removed workers' ratings
+# --------------------------------------------------------------------------------------------
+
+
+def _answers() -> pd.DataFrame:
+    seq = {
+        "steady": [1, 1, 1, 0, 1],  # running 1, 1, 1, .75, .8
+        "late": [0, 1, 1, 1, 1, 1, 1, 1, 1, 1],  # starts at 0, ends at .9
+        "poor": [1, 1, 0, 0, 1, 0],  # ends at .5
+        "edge": [1, 1, 1, 0, 1, 1, 0, 1, 0, 1],  # running: 1,1,1,.75,.8,.83,.71,.75,.67,.7
+    }
+    rows = [(w, bool(c)) for w, cs in seq.items() for c in cs]
+    return pd.DataFrame(rows, columns=["worker_id", "correct"])
+
+
+def _rejected(screening) -> dict:
+    return screening.status.set_index("worker_id")["rejected_test_accuracy"].to_dict()
+
+
+def test_screen_by_test_questions_running_and_final():
+    a = _answers()
+    run = crowd.screen_by_test_questions(a)
+    assert _rejected(run) == {"steady": False, "late": True, "poor": True, "edge": True}
+    st = run.status.set_index("worker_id")
+    assert st.loc["edge", "min_running_accuracy"] == pytest.approx(6 / 9)
+    assert st.loc["late", "accuracy"] == pytest.approx(0.9)
+    assert st.loc["poor", "removed_by"] == "test_accuracy" and st.loc["steady", "removed_by"] == "kept"
+    assert run.counts.set_index("step")["workers"].to_dict() == {"input": 4, "test_accuracy": 3, "kept": 1}
+    fin = crowd.screen_by_test_questions(a, mode="final")
+    # "edge" ends at exactly 0.7: passes
+    assert _rejected(fin) == {"steady": False, "late": False, "poor": True, "edge": False}
+    quiz = crowd.screen_by_test_questions(a, min_answered=5)
+    assert not _rejected(quiz)["late"]  # 4/5 after the quiz
+    assert quiz.status.set_index("worker_id").loc["late", "min_running_accuracy"] == pytest.approx(0.8)
+    # the same rule judges a workers table's test_accuracy column
+    acc = crowd.test_question_accuracy(a).assign(campaign="iqa")
+    res = crowd.screen_workers(acc, rules=(crowd.TestAccuracy(),), max_answers_per_worker=None)
+    assert dict(zip(res.status["worker_id"], res.status["rejected_test_accuracy"])) == _rejected(run)
+
+
+def test_screen_by_test_questions_order_and_errors():
+    a = _answers().assign(t=lambda d: d.groupby("worker_id").cumcount())
+    shuffled = a.sample(frac=1.0, random_state=0)
+    res = crowd.screen_by_test_questions(shuffled, order_col="t")
+    assert _rejected(res) == {"steady": False, "late": True, "poor": True, "edge": True}
+    with pytest.raises(ValueError, match=r"missing column\(s\) \['correct'\]"):
+        crowd.screen_by_test_questions(a.drop(columns="correct"))
+    with pytest.raises(ValueError, match=r"row 2 field 'correct'"):
+        crowd.screen_by_test_questions(a.assign(correct=[True, True, None] + [True] * (len(a) - 3)))
+    with pytest.warns(UserWarning, match="1 of 4 workers answered fewer"):
+        crowd.screen_by_test_questions(a, min_answered=6)
+
+
+def test_drop_removed_drops_all_ratings_of_removed_workers():
+    from saliqa.screening import drop_removed
+
+    ratings = pd.DataFrame({"image_id": [1, 2, 1, 2, 3], "rater_id": ["steady", "steady", "poor", "poor", "poor"],
+                            "score": [1.0, 2, 3, 4, 5]})
+    screening = crowd.screen_by_test_questions(_answers())
+    with pytest.warns(UserWarning, match=r"dropped 1 of 2 units \(3 of 5 ratings\)"):
+        kept = drop_removed(ratings, screening, id_columns="rater_id")
+    assert list(kept["rater_id"]) == ["steady", "steady"]
+    assert kept.attrs["screening"]["rows_dropped"] == 3
+    with pytest.raises(ValueError, match="not in the screening"):
+        drop_removed(ratings.assign(rater_id="nobody"), screening, id_columns="rater_id")

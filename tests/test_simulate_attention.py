@@ -35,7 +35,7 @@ def study(images):
 
 @pytest.fixture(scope="module")
 def screened(study):
-    return crowd.apply_screening(study["workers"], study["ratings"], study["fixations"])
+    return crowd.screen_workers(study["workers"], study["ratings"], study["fixations"])
 
 
 @pytest.fixture(scope="module")
@@ -193,7 +193,7 @@ def test_planted_effect_mos_falls_with_compression(screened, images):
 
 def test_planted_effect_screening(screened, images):
     # on the default worker mix (few spammers) ...
-    ws = screened.worker_status
+    ws = screened.status
     diligent = ws.loc[ws["worker_type"] == "diligent"]
     assert (diligent["removed_by"] == "kept").mean() > 0.8
     assert (ws.loc[(ws["worker_type"] == "spammer") & (ws["campaign"] == "iqa"), "removed_by"] != "kept").all()
@@ -205,7 +205,7 @@ def test_planted_effect_screening(screened, images):
                               iqa_answers_per_worker_mean=4.0)
     with pytest.warns(UserWarning, match="8 test questions instead of n_test_questions=10"):
         out = sa.simulate_study(two, cfg, seed=5)
-    ws = crowd.apply_screening(out["workers"], out["ratings"], out["fixations"]).worker_status
+    ws = crowd.screen_workers(out["workers"], out["ratings"], out["fixations"]).status
     spam = ws.loc[ws["worker_type"] == "spammer"]
     assert len(spam) >= 10
     assert (spam["removed_by"] != "kept").mean() > 0.5

@@ -1,4 +1,4 @@
-"""Tests of saliqa.subjective: Z-scores, MOS, subject rejection, split-half consistency."""
+"""Tests of saliqa.subjective: Z-scores, MOS, rater screening, split-half consistency."""
 
 from __future__ import annotations
 
@@ -239,86 +239,46 @@ def test_screen_raters_combined() -> None:
     )
     t = pd.concat([t, spam], ignore_index=True)
     with pytest.warns(UserWarning):
-        res = S.screen_raters(t).set_index("rater_id")
-    assert res.loc["bad", "rejected_repeat"] and not res.loc["bad", "rejected_identical"]
-    assert res.loc["spam", "rejected_identical"] and not res.loc["spam", "rejected_repeat"]
-    expected = {"good": False, "bad": True, "other1": False, "other2": False, "spam": True}
-    assert res["rejected"].to_dict() == expected
-    assert res.loc["good", "n_ratings"] == 8
-    with pytest.raises(ValueError, match="needs gold"):
-        S.screen_raters(t, rules=("identical", "gold"))
-    with pytest.raises(ValueError, match="rules"):
+        res = S.screen_raters(t)
+    st = res.status.set_index("rater_id")
+    assert st.loc["bad", "rejected_repeat"] and not st.loc["bad", "rejected_identical"]
+    assert st.loc["spam", "rejected_identical"] and not st.loc["spam", "rejected_repeat"]
+    expected = {"good": "kept", "bad": "repeat", "other1": "kept", "other2": "kept", "spam": "identical"}
+    assert st["removed_by"].to_dict() == expected
+    assert st.loc["good", "n_ratings"] == 8
+    assert list(res.kept["rater_id"]) == ["good", "other1", "other2"]
+    assert res.rules == ("repeat", "identical") and res.id_columns == ("rater_id",)
+    counts = res.counts.set_index("step")
+    assert counts["raters"].to_dict() == {"input": 5, "repeat": 1, "identical": 1, "kept": 3}
+    assert counts.loc["input", "ratings"] == len(t) and counts.loc["repeat", "ratings"] == 8
+    assert res.parameters["identical"] == {"max_fraction": 0.5}
+    with pytest.raises(TypeError):
+        S.GoldAccuracy()  # type: ignore[call-arg]  # gold values and thresholds are required
+    with pytest.raises(ValueError, match=r"rules\[0\] must be a rater rule"):
         S.screen_raters(t, rules=("mood",))
+    with pytest.raises(ValueError, match="rules is empty"):
+        S.screen_raters(t, rules=())
+
+
+def test_screen_raters_order_decides_removed_by() -> None:
+    t = _repeat_table()
+    with pytest.warns(UserWarning):
+        strict = S.screen_raters(t, rules=(S.IdenticalScores(0.1), S.RepeatConsistency(threshold=0.5)))
+    st = strict.status.set_index("rater_id")
+    # every rater has 2 of 8 (or 1 of 6) equal scores > 10 %: identical removes all, first
+    assert set(st["removed_by"]) == {"identical"}
+    assert st.loc["bad", "rejected_repeat"]  # the repeat rule's own verdict is still recorded
 
 
 def test_screen_raters_with_gold() -> None:
     t, gold = _gold_table()
-    res = S.screen_raters(
-        t, rules=("identical", "gold"), gold=gold, gold_tolerance=10, gold_min_accuracy=0.5
-    )
-    res = res.set_index("rater_id")
-    assert {"gold_accuracy", "gold_srcc", "rejected_gold", "rejected_identical"} <= set(res.columns)
-    assert res["rejected"].to_dict() == {"good": False, "half": False, "reverse": True}
-
-
-# --------------------------------------------------------------------------------------------
-# test-question screening (seed 000) and dropping rejected raters
-# --------------------------------------------------------------------------------------------
-
-
-def _answers() -> pd.DataFrame:
-    seq = {
-        "steady": [1, 1, 1, 0, 1],  # running 1, 1, 1, .75, .8
-        "late": [0, 1, 1, 1, 1, 1, 1, 1, 1, 1],  # starts at 0, ends at .9
-        "poor": [1, 1, 0, 0, 1, 0],  # ends at .5
-        "edge": [1, 1, 1, 0, 1, 1, 0, 1, 0, 1],  # running: 1,1,1,.75,.8,.83,.71,.75,.67,.7
-    }
-    rows = [(w, bool(c)) for w, cs in seq.items() for c in cs]
-    return pd.DataFrame(rows, columns=["worker_id", "correct"])
-
-
-def test_screen_by_test_questions_running_and_final() -> None:
-    a = _answers()
-    run = S.screen_by_test_questions(a).set_index("worker_id")
-    assert run["rejected"].to_dict() == {"steady": False, "late": True, "poor": True, "edge": True}
-    assert run.loc["edge", "min_running_accuracy"] == pytest.approx(6 / 9)
-    assert run.loc["late", "accuracy"] == pytest.approx(0.9)
-    fin = S.screen_by_test_questions(a, mode="final").set_index("worker_id")
-    # "edge" ends at exactly 0.7: passes
-    assert fin["rejected"].to_dict() == {"steady": False, "late": False, "poor": True, "edge": False}
-    quiz = S.screen_by_test_questions(a, min_answered=5).set_index("worker_id")
-    assert not quiz.loc["late", "rejected"]  # 4/5 after the quiz
-    assert quiz.loc["late", "min_running_accuracy"] == pytest.approx(0.8)
-
-
-def test_screen_by_test_questions_order_and_errors() -> None:
-    a = _answers().assign(t=lambda d: d.groupby("worker_id").cumcount())
-    shuffled = a.sample(frac=1.0, random_state=0)
-    res = S.screen_by_test_questions(shuffled, order_col="t").set_index("worker_id")
-    assert res["rejected"].to_dict() == {"steady": False, "late": True, "poor": True, "edge": True}
-    with pytest.raises(ValueError, match=r"missing column\(s\) \['correct'\]"):
-        S.screen_by_test_questions(a.drop(columns="correct"))
-    with pytest.raises(ValueError, match=r"row 2 field 'correct'"):
-        S.screen_by_test_questions(a.assign(correct=[True, True, None] + [True] * (len(a) - 3)))
-    with pytest.warns(UserWarning, match="1 of 4 workers answered fewer"):
-        S.screen_by_test_questions(a, min_answered=6)
-
-
-def test_apply_screening_drops_all_ratings_of_rejected() -> None:
-    ratings = pd.DataFrame(
-        {
-            "image_id": [1, 2, 1, 2, 3],
-            "rater_id": ["steady", "steady", "poor", "poor", "poor"],
-            "score": [1.0, 2, 3, 4, 5],
-        }
-    )
-    screen = S.screen_by_test_questions(_answers())
-    with pytest.warns(UserWarning, match=r"dropped 1 of 2 raters \(3 of 5 ratings\)"):
-        kept = S.apply_screening(ratings, screen, screen_id_col="worker_id")
-    assert list(kept["rater_id"]) == ["steady", "steady"]
-    assert kept.attrs["screening"]["ratings_dropped"] == 3
-    with pytest.raises(ValueError, match="not in screen"):
-        S.apply_screening(ratings.assign(rater_id="nobody"), screen, screen_id_col="worker_id")
+    res = S.screen_raters(t, rules=(S.IdenticalScores(), S.GoldAccuracy(gold, tolerance=10, min_accuracy=0.5)))
+    st = res.status.set_index("rater_id")
+    assert {"gold_accuracy", "gold_srcc", "rejected_gold", "rejected_identical"} <= set(st.columns)
+    assert st["removed_by"].to_dict() == {"good": "kept", "half": "kept", "reverse": "gold"}
+    with pytest.warns(UserWarning, match=r"dropped 1 of 3 units \(6 of 18 ratings\)"):
+        kept = S.drop_removed(t, res)
+    assert set(kept["rater_id"]) == {"good", "half"}
 
 
 # --------------------------------------------------------------------------------------------

@@ -101,13 +101,12 @@ for s in studies:
     if s.workers is None:
         print(f"{s.name}: no worker records, screening not applicable")
         continue
-    result = crowd.apply_screening(s.workers, s.ratings, s.fixations)
+    result = crowd.screen_workers(s.workers, s.ratings, s.fixations)
     screened[s.name] = result
     run.table(result.counts, f"{s.name}_screening_counts")
     answers = crowd.answers_table(s.ratings, s.fixations)
     summary = crowd.campaign_summary(
-        s.workers, answers, pay_per_block={c: pay for c, (pay, _) in crowd.SEED000_PAY.items()},
-        answers_per_block={c: n for c, (_, n) in crowd.SEED000_PAY.items()},
+        s.workers, answers, pay=crowd.SEED000_PAY,
         trusted_answers=crowd.answers_table(result.ratings, result.fixations),
         n_stimuli=len(s.images))
     run.table(summary, f"{s.name}_campaign_summary")
@@ -122,7 +121,7 @@ print(crowd.check_reported_campaigns().to_string())
 # %%
 # NBVAL_CHECK_OUTPUT
 for name, result in screened.items():
-    print(name, result.worker_status["removed_by"].value_counts().sort_index().to_dict())
+    print(name, result.status["removed_by"].value_counts().sort_index().to_dict())
 
 # %% [markdown]
 # ## Figure 1: participants by country
@@ -236,7 +235,7 @@ for s in studies:
                   .itertuples(index=False)})
     if s.simulated:
         attention_scorecard.score_simulated_effects(card, asyms[s.name].summary, tables1[s.name], mos_tables[s.name],
-                                                    screened[s.name].worker_status, study=s.name)
+                                                    screened[s.name].status, study=s.name)
     else:
         attention_scorecard.score_real_agreement(card, tables1[s.name], s.paper_comparisons, study=s.name)
 frame = card.to_frame()

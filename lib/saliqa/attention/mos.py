@@ -50,7 +50,7 @@ def mos_vs_jpeg(
     ----------
     ratings
         Canonical ratings (``image_id, rater_id, score``, optional ``is_gold``); screen it first
-        (:func:`saliqa.crowd.apply_screening`).
+        (:func:`saliqa.crowd.screen_workers`).
     images
         Canonical images table (``content_id``, ``distortion``, ``level``).
 

@@ -79,7 +79,8 @@ def score_simulated_effects(card: Scorecard, asymmetry: pd.DataFrame, table: pd.
         :func:`saliqa.attention.mos_vs_jpeg` output (``level, mos``), ``level`` the JPEG quality
         factor: the highest level is the mildest.
     worker_status
-        Screening outcome per worker (``worker_type, campaign, removed_by``), or None.
+        Screening outcome per worker (:attr:`saliqa.crowd.WorkerScreening.status`: ``worker_type,
+        campaign, removed_by``), or None.
     """
     summary = asymmetry.set_index(["p", "q"])
     for claim, (p, q) in (("sim_task_maps_broader_eye", ("eye_iqa", "eye_free")),

@@ -54,7 +54,7 @@ All lengths are in degrees of visual angle and converted with the viewing geomet
    every version has ``*_answers_per_image`` answers; each picks distinct versions among the
    least-answered ones (CrowdFlower-style judgments per unit), so every version ends with
    exactly that many answers before screening. No worker goes past the cap, so the cap rule of
-   :func:`saliqa.crowd.apply_screening` removes nothing on this data (it is tested on
+   :func:`saliqa.crowd.screen_workers` removes nothing on this data (it is tested on
    constructed cases).
 7. **IQA ratings** (5-point ACR scale, seed section 2.2): latent quality per version
    ``q = 1 + 4 / (1 + exp(-(PSNR - psnr_mid) / psnr_slope)) + content offset``
@@ -70,7 +70,7 @@ All lengths are in degrees of visual angle and converted with the viewing geomet
    ``>= quiz_pass_accuracy``; in work mode one answer in ``1 / gold_rate`` is a hidden test
    question. ``test_accuracy`` is the fraction of work-mode test questions answered within
    the allowed range. Workers are not stopped when they fall below 70 % (the platform did);
-   :func:`saliqa.crowd.apply_screening` removes them afterwards with all their answers.
+   :func:`saliqa.crowd.screen_workers` removes them afterwards with all their answers.
 
 Planted effects (``simulate_study(...)["planted"]``)
 ---------------------------------------------------
