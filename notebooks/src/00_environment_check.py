@@ -35,7 +35,7 @@ n_corpus_images = 12
 corpus_size = [192, 256]
 n_real_images = 6
 sigma_deg = 1.0
-osie_pixels_per_degree = 24.0
+osie_pixels_per_degree = None  # None: the library's attention_study.OSIE_PIXELS_PER_DEGREE (800 px / 33.7 deg)
 backbone_demo = "mobilenet_v2"
 
 # %%
@@ -44,7 +44,7 @@ import warnings
 import pandas as pd
 
 from saliqa import attention, environment, plots, runs
-from saliqa.datasets import builtin, osie
+from saliqa.datasets import attention_study, builtin
 from saliqa.models import backbones
 from saliqa.paths import dataset_dir
 
@@ -109,7 +109,9 @@ print(corpus_table[["content_id", "photo", "is_grey"]].to_string(index=False))
 #
 # Runs when `data_dir` holds `osie/`. Maps are seed 000's pooled sums of Gaussians with
 # sigma = `sigma_deg` degrees of visual angle; OSIE's 800x600 stimuli subtend about
-# 33.7 x 25.3 degrees (Xu et al., JoV 2014), about 24 px per degree (`osie_pixels_per_degree`).
+# 33.7 x 25.3 degrees (Xu et al., JoV 2014), 800 / 33.7 = 23.7 px per degree
+# (`attention_study.OSIE_PIXELS_PER_DEGREE`, or `osie_pixels_per_degree`). The study and its maps
+# are notebook 01's (`attention_study.osie_study`, `attention.study_maps`), here at full resolution.
 # KL is D_KL(eye || mouse) (the eye map as the 'true' distribution), MIT eps = 2.2204e-16.
 
 # %%
@@ -123,16 +125,15 @@ if osie_root is None:
     print("real-data section skipped: no data_dir with osie/ (builtin run)")
     real = None
 else:
-    ids = osie.subset_ids(osie_root)[:n_real_images]
-    real_images = osie.load_images(osie_root).query("image_id in @ids")
-    fixations = osie.load_fixations(osie_root, sources=("eye", "mouse_amt"), image_ids=ids)
-    sigma_px = sigma_deg * osie_pixels_per_degree
-    maps = attention.experiment_maps(fixations, real_images, sigma_px,
-                                     experiments={"eye": ("eye", "free"), "crowd_mouse": ("mouse", "free")})
-    real = attention.compare_maps(maps["eye"], maps["crowd_mouse"])
+    study = attention_study.osie_study(osie_root, n_images=n_real_images, sigma_deg=sigma_deg, map_scale=1.0,
+                                       pixels_per_degree=osie_pixels_per_degree)
+    print(f"OSIE: {len(study.images)} images, sigma = {study.sigma_px:.1f} px;", "; ".join(study.notes))
+    maps = attention.study_maps(study)
+    real = attention.compare_maps(maps["eye_free"], maps["crowd_mouse_free"])
     run.table(real, "osie_eye_vs_crowd_mouse")
+    ids = study.images["image_id"]
     selection = pd.DataFrame({"image_id": ids, "role": "original", "content_id": ids})
-    fig = plots.plot_map_grid(real_images, maps, selection)
+    fig = plots.plot_map_grid(study.images, maps, selection, experiments=["eye_free", "crowd_mouse_free"])
     run.figure(fig, "osie_eye_vs_crowd_mouse")
     run.record(osie_n_images=len(real), osie_mean_cc=float(real["pcc"].mean()),
                osie_mean_sim=float(real["sim"].mean()), osie_mean_kl_eye_mouse=float(real["kl_ab"].mean()))
