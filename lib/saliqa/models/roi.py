@@ -15,10 +15,14 @@ gradient, which goes to the arg-max element of each bin), with no compiled exten
   gradient). As in torchvision's kernel, a non-empty bin's value is at least ``-FLT_MAX``.
 
 Vectorised over boxes, channels and bins with masks (a separable max: over the columns of
-each bin, then over its rows). Memory is ``K * C * H * W * max(PH, PW)`` elements; boxes are
-processed in groups when that exceeds ``max_elements`` (no loop over individual bins or boxes
-otherwise). Differences from torchvision's kernel: NaNs propagate (torchvision skips them), and
-half/bfloat16 inputs compute bin boundaries in float32.
+each bin, then over its rows), on a window of the feature map around each box: boxes are
+bucketed by the size of the cell window their bins span (rounded up to a power of two, at most
+the map), each bucket gathers its ``S_h x S_w`` windows and pools them, so many small boxes (the
+blocks of a quality map) cost ``K * C * S_h * S_w * max(PH, PW)`` elements rather than
+``K * C * H * W * max(PH, PW)``. A bucket is processed in groups when that exceeds
+``max_elements`` (a loop over the few buckets and groups, never over individual bins or boxes).
+Differences from torchvision's kernel: NaNs propagate (torchvision skips them), and half/bfloat16
+inputs compute bin boundaries in float32.
 
 :func:`roi_pool_auto` calls ``torchvision.ops.roi_pool`` when torchvision's compiled ops load
 (:func:`saliqa.tv.torchvision_ops_available`) and :func:`roi_pool` otherwise;
@@ -107,25 +111,35 @@ def _bin_edges(
     return lo.clamp(0, limit), hi.clamp(0, limit)
 
 
-def _pool_group(
+def _next_pow2(x: torch.Tensor) -> torch.Tensor:
+    """Smallest power of two >= x (x >= 1), elementwise, int64."""
+    return torch.pow(2, torch.ceil(torch.log2(x.to(torch.float64))).to(torch.long))
+
+
+def _pool_window(
     features: torch.Tensor,
     batch: torch.Tensor,
     h_lo: torch.Tensor,
     h_hi: torch.Tensor,
     w_lo: torch.Tensor,
     w_hi: torch.Tensor,
+    win_h: int,
+    win_w: int,
 ) -> torch.Tensor:
+    """Pool boxes whose bins all lie in the ``win_h x win_w`` cells from ``(h_lo[:, 0], w_lo[:, 0])``."""
     _, _, height, width = features.shape
     device = features.device
-    rows = torch.arange(height, device=device)
-    cols = torch.arange(width, device=device)
-    in_row = (rows >= h_lo[..., None]) & (rows < h_hi[..., None])  # (K, PH, H)
-    in_col = (cols >= w_lo[..., None]) & (cols < w_hi[..., None])  # (K, PW, W)
+    rows = h_lo[:, :1] + torch.arange(win_h, device=device)  # (K, win_h) cell rows, unclamped
+    cols = w_lo[:, :1] + torch.arange(win_w, device=device)  # (K, win_w)
+    # the window's cells, (K, C, win_h, win_w); cells beyond the map are read clamped and masked out
+    f = features[batch[:, None, None], :, rows.clamp(max=height - 1)[:, :, None],
+                 cols.clamp(max=width - 1)[:, None, :]].permute(0, 3, 1, 2)
+    in_row = (rows[:, None, :] >= h_lo[..., None]) & (rows[:, None, :] < h_hi[..., None])  # (K, PH, win_h)
+    in_col = (cols[:, None, :] >= w_lo[..., None]) & (cols[:, None, :] < w_hi[..., None])  # (K, PW, win_w)
     neg_inf = torch.tensor(float("-inf"), dtype=features.dtype, device=device)
-    f = features.index_select(0, batch)  # (K, C, H, W)
-    # max over each bin's columns: (K, C, H, PW, W) -> (K, C, H, PW)
+    # max over each bin's columns: (K, C, win_h, PW, win_w) -> (K, C, win_h, PW)
     col_max = torch.where(in_col[:, None, None, :, :], f[:, :, :, None, :], neg_inf).max(dim=-1).values
-    # then over its rows: (K, C, PH, H, PW) -> (K, C, PH, PW)
+    # then over its rows: (K, C, PH, win_h, PW) -> (K, C, PH, PW)
     out = torch.where(in_row[:, None, :, :, None], col_max[:, :, None, :, :], neg_inf).max(dim=3).values
     empty = (h_hi <= h_lo)[:, :, None] | (w_hi <= w_lo)[:, None, :]  # (K, PH, PW)
     if features.dtype in (torch.float32, torch.float64):  # torchvision starts each bin at -FLT_MAX
@@ -184,16 +198,25 @@ def roi_pool(
     h_lo, h_hi = _bin_edges(y1, y2, ph, height, compute)
     w_lo, w_hi = _bin_edges(x1, x2, pw, width, compute)
 
-    per_box = channels * height * width * max(ph, pw)
-    group = max(1, max_elements // max(per_box, 1))
-    if group >= k:
-        return _pool_group(features, batch, h_lo, h_hi, w_lo, w_hi)
-    outs = [
-        _pool_group(features, batch[s : s + group], h_lo[s : s + group], h_hi[s : s + group],
-                    w_lo[s : s + group], w_hi[s : s + group])
-        for s in range(0, k, group)
-    ]
-    return torch.cat(outs, dim=0)
+    # window of cells each box's bins span (bins are monotone: first lo, last hi), bucketed
+    win_h = _next_pow2((h_hi[:, -1] - h_lo[:, 0]).clamp(min=1)).clamp(max=max(height, 1))
+    win_w = _next_pow2((w_hi[:, -1] - w_lo[:, 0]).clamp(min=1)).clamp(max=max(width, 1))
+    key = win_h * (width + 1) + win_w
+    pieces, order = [], []
+    for value in torch.unique(key).tolist():
+        sel = torch.nonzero(key == value).flatten()
+        wh, ww = int(value) // (width + 1), int(value) % (width + 1)
+        per_box = channels * wh * ww * max(ph, pw)
+        group = max(1, max_elements // max(per_box, 1))
+        for s in range(0, sel.numel(), group):
+            idx = sel[s : s + group]
+            pieces.append(_pool_window(features, batch[idx], h_lo[idx], h_hi[idx], w_lo[idx], w_hi[idx], wh, ww))
+            order.append(idx)
+    if len(pieces) == 1:  # one bucket, one group: already in box order
+        return pieces[0]
+    inverse = torch.empty(k, dtype=torch.long, device=features.device)
+    inverse[torch.cat(order)] = torch.arange(k, device=features.device)
+    return torch.cat(pieces, dim=0).index_select(0, inverse)
 
 
 def roi_pool_auto(
