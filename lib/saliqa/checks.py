@@ -108,12 +108,10 @@ def check_real(
 def check_positive(value: Any, name: str, *, allow_zero: bool = False, unit: str = "") -> float:
     """A positive (or, with ``allow_zero``, non-negative) finite real number.
 
+    ``value`` and ``name`` are those of :func:`check_real`.
+
     Parameters
     ----------
-    value
-        The value to check (bools are rejected).
-    name
-        Argument name used in the message.
     allow_zero
         Accept 0.
     unit
@@ -374,11 +372,12 @@ def check_finite_column(
     table: str,
     column: str,
     *,
+    allow_nan: bool = False,
+    integer: bool = False,
     low: float | None = None,
     high: float | None = None,
-    allow_nan: bool = False,
 ) -> NDArray[np.float64]:
-    """A numeric column as float64, every value finite (and within ``[low, high]``).
+    """A numeric column as float64, every value finite (integral, within ``[low, high]``).
 
     Parameters
     ----------
@@ -386,11 +385,13 @@ def check_finite_column(
         The column.
     table, column
         Names for the message.
-    low, high
-        Optional inclusive bounds.
     allow_nan
         Let missing values (NaN / NA) through as NaN ("not applicable"); infinities and
         non-numbers still raise.
+    integer
+        Require integral values (counts, ids).
+    low, high
+        Optional inclusive bounds.
 
     Raises
     ------
@@ -402,6 +403,8 @@ def check_finite_column(
     bad = ~np.isfinite(v)
     if allow_nan:
         bad &= ~(values.isna().to_numpy() & np.isnan(v))
+    if integer:
+        bad |= np.isfinite(v) & (v != np.round(v))
     with np.errstate(invalid="ignore"):
         if low is not None:
             bad |= v < low
@@ -409,8 +412,8 @@ def check_finite_column(
             bad |= v > high
     if bad.any():
         row = first_row(bad)
-        expected = "a finite number" + _interval(low, high, False, False) + (" (or NaN when not applicable)"
-                                                                               if allow_nan else "")
+        expected = ("an integer" if integer else "a finite number") + _interval(low, high, False, False)
+        expected += " (or NaN when not applicable)" if allow_nan else ""
         raise ValueError(f"{table}: row {row} field {column!r} = {_show(values.iloc[row])} is not {expected} "
                          f"({int(bad.sum())} such rows)")
     return v

@@ -265,8 +265,8 @@ def motion_blur(image: np.ndarray, length: float, angle: float = 0.0) -> np.ndar
 
     Parameters
     ----------
-    image : ndarray of uint8, shape (H, W) or (H, W, 3)
-        Grey or RGB image; channels are filtered independently.
+    image : ndarray of uint8
+        Grey ``(H, W)`` or RGB ``(H, W, 3)``; each channel is filtered on its own.
     length : float
         Blur length in pixels, >= 1 (1 returns an unchanged copy).
     angle : float
@@ -480,8 +480,8 @@ def apply(
 
     Parameters
     ----------
-    image : ndarray of uint8, shape (H, W) or (H, W, 3)
-        Grey or RGB image.
+    image : ndarray of uint8
+        Grey ``(H, W)`` or RGB ``(H, W, 3)`` image, as every distortion takes.
     name : str
         One of :func:`names`.
     level_value : float

@@ -30,19 +30,8 @@ from numpy.typing import ArrayLike
 
 from saliqa.checks import as_float_array, check_int, check_positive, check_real, check_shape
 
-__all__ = [
-    "check_shape",
-    "check_points",
-    "check_map",
-    "check_fixations",
-    "check_same_shape",
-    "fixation_map",
-    "saliency_map",
-    "pixels_per_degree",
-    "sigma_from_degrees",
-    "centre_prior",
-    "normalize_map",
-]
+__all__ = ["check_shape", "check_points", "check_map", "check_fixations", "check_same_shape", "fixation_map",
+           "saliency_map", "pixels_per_degree", "sigma_from_degrees", "centre_prior", "normalize_map"]
 
 OutsidePolicy = Literal["raise", "clip", "drop"]
 Kernel = Literal["2sigma2", "sigma2"]

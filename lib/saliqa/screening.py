@@ -15,8 +15,11 @@ Conventions
 A *rule* is a small frozen dataclass with a ``name`` (its step in the result) and a method
 ``judge(table) -> Verdict``; its thresholds are its fields, so a notebook composes its screening
 by listing rules, e.g. ``(PlatformAccuracy(0.75, column="acceptance_rate"),)`` for seed 003's
-"acceptance rates > 75 %". Every rule judges every unit independently of the others; the rules
-are then applied in the order given, and a unit is removed by the *first* rule that rejects it.
+"acceptance rates > 75 %". What ``table`` is depends on the screening: worker rules get the
+``workers`` records indexed by the unit id ``(campaign, worker_id)`` (one row per unit), rater
+rules the ratings table (several rows per rater). Every rule judges every unit independently of
+the others; the rules are then applied in the order given, and a unit is removed by the *first*
+rule that rejects it (:func:`apply_rules`).
 
 Every screening returns a :class:`Screening` (worker screening a subclass that also holds the
 kept rating / click rows):
@@ -46,18 +49,8 @@ import pandas as pd
 
 from saliqa.checks import require_columns
 
-__all__ = [
-    "KEPT",
-    "Verdict",
-    "Rule",
-    "Screening",
-    "check_rules",
-    "judge_all",
-    "removed_by",
-    "status_table",
-    "parameters_of",
-    "drop_removed",
-]
+__all__ = ["KEPT", "Verdict", "Rule", "Screening", "Applied", "apply_rules", "check_rules", "judge_all", "removed_by",
+           "status_table", "parameters_of", "drop_removed"]
 
 KEPT = "kept"
 """``removed_by`` of a unit that every rule kept (and the last step of ``counts``)."""
@@ -196,6 +189,64 @@ def parameters_of(rules: Sequence[Rule]) -> dict[str, Any]:
         out[r.name] = {k: (f"{len(v)} values" if isinstance(v, (dict, pd.Series)) and len(v) > 8 else v)
                        for k, v in fields.items()}
     return out
+
+
+@dataclass(frozen=True)
+class Applied:
+    """The rules of a screening applied to its units (:func:`apply_rules`).
+
+    Attributes
+    ----------
+    rules : tuple of rules
+    verdicts : tuple of Verdict
+        One per rule, reindexed to the units.
+    removed : ndarray of object
+        Per unit, the first rule that rejected it, or :data:`KEPT`.
+    status : DataFrame
+        The units with the rules' columns (:func:`status_table`).
+    parameters : dict
+        The rules' thresholds (:func:`parameters_of`).
+    """
+
+    rules: tuple[Rule, ...]
+    verdicts: tuple[Verdict, ...]
+    removed: np.ndarray
+    status: pd.DataFrame
+    parameters: dict[str, Any]
+
+    def steps(self, extra: Sequence[tuple[str, bool]] = ()) -> list[tuple[str, bool, np.ndarray]]:
+        """``(step, applied, unit mask)`` for ``input``, each rule, the ``extra`` steps, ``kept``.
+
+        The mask of a rule (or extra step) selects the units it removed.
+        """
+        out = [("input", True, np.ones(len(self.removed), dtype=bool))]
+        out += [(name, applied, self.removed == name)
+                for name, applied in [*((v.rule, v.applied) for v in self.verdicts), *extra]]
+        out.append((KEPT, True, self.removed == KEPT))
+        return out
+
+
+def apply_rules(rules: Sequence[Rule], table: pd.DataFrame, units: pd.DataFrame, index: pd.Index,
+                what: str) -> Applied:
+    """Check ``rules``, judge ``table`` with each, and attribute each unit to the first rejecting rule.
+
+    Parameters
+    ----------
+    rules
+        The rules (:func:`check_rules`; ``what`` names their kind in errors).
+    table
+        What the rules judge (module docstring).
+    units
+        One row per unit, in the order of ``index``: the first columns of ``status``.
+    index
+        The unit ids, in order.
+    what
+        ``"worker"``, ``"rater"``, ...
+    """
+    rules = check_rules(rules, what)
+    verdicts = judge_all(rules, table, index)
+    removed = removed_by(verdicts, index)
+    return Applied(rules, tuple(verdicts), removed, status_table(units, verdicts, removed), parameters_of(rules))
 
 
 def drop_removed(

@@ -29,39 +29,68 @@ The four experiments are named as in :data:`EXPERIMENTS`: ``eye_free``, ``eye_iq
 ``eps``).
 """
 
-from saliqa.attention.agreement import MEASURES, compare_maps, format_table1, table1, table1_comparisons
-from saliqa.attention.asymmetry import AsymmetryRules, KLAsymmetry, kl_asymmetry, read_asymmetry
-from saliqa.attention.maps import (
-    experiment_maps,
-    image_shapes,
-    pooled_saliency_maps,
-    sigma_px_from_geometry,
-    study_maps,
+from saliqa.attention import agreement, asymmetry, maps, mos, selection
+from saliqa.attention.agreement import (
+    MEASURES as MEASURES,
 )
-from saliqa.attention.mos import lab_mos_vs_jpeg, mos_vs_jpeg, ordinal_levels
-from saliqa.attention.selection import map_grid_selection
-from saliqa.datasets.attention_design import ASYMMETRY_PAIRS, EXPERIMENTS, TABLE1_COMPARISONS
+from saliqa.attention.agreement import (
+    compare_maps as compare_maps,
+)
+from saliqa.attention.agreement import (
+    format_table1 as format_table1,
+)
+from saliqa.attention.agreement import (
+    table1 as table1,
+)
+from saliqa.attention.agreement import (
+    table1_comparisons as table1_comparisons,
+)
+from saliqa.attention.asymmetry import (
+    AsymmetryRules as AsymmetryRules,
+)
+from saliqa.attention.asymmetry import (
+    KLAsymmetry as KLAsymmetry,
+)
+from saliqa.attention.asymmetry import (
+    kl_asymmetry as kl_asymmetry,
+)
+from saliqa.attention.asymmetry import (
+    read_asymmetry as read_asymmetry,
+)
+from saliqa.attention.maps import (
+    experiment_maps as experiment_maps,
+)
+from saliqa.attention.maps import (
+    image_shapes as image_shapes,
+)
+from saliqa.attention.maps import (
+    pooled_saliency_maps as pooled_saliency_maps,
+)
+from saliqa.attention.maps import (
+    sigma_px_from_geometry as sigma_px_from_geometry,
+)
+from saliqa.attention.maps import (
+    study_maps as study_maps,
+)
+from saliqa.attention.mos import (
+    lab_mos_vs_jpeg as lab_mos_vs_jpeg,
+)
+from saliqa.attention.mos import (
+    mos_vs_jpeg as mos_vs_jpeg,
+)
+from saliqa.attention.mos import (
+    ordinal_levels as ordinal_levels,
+)
+from saliqa.attention.selection import map_grid_selection as map_grid_selection
+from saliqa.datasets.attention_design import (
+    ASYMMETRY_PAIRS as ASYMMETRY_PAIRS,
+)
+from saliqa.datasets.attention_design import (
+    EXPERIMENTS as EXPERIMENTS,
+)
+from saliqa.datasets.attention_design import (
+    TABLE1_COMPARISONS as TABLE1_COMPARISONS,
+)
 
-__all__ = [
-    "EXPERIMENTS",
-    "TABLE1_COMPARISONS",
-    "ASYMMETRY_PAIRS",
-    "MEASURES",
-    "sigma_px_from_geometry",
-    "image_shapes",
-    "pooled_saliency_maps",
-    "experiment_maps",
-    "study_maps",
-    "compare_maps",
-    "table1_comparisons",
-    "table1",
-    "format_table1",
-    "AsymmetryRules",
-    "KLAsymmetry",
-    "read_asymmetry",
-    "kl_asymmetry",
-    "mos_vs_jpeg",
-    "lab_mos_vs_jpeg",
-    "ordinal_levels",
-    "map_grid_selection",
-]
+__all__ = ["EXPERIMENTS", "TABLE1_COMPARISONS", "ASYMMETRY_PAIRS",
+           *maps.__all__, *agreement.__all__, *asymmetry.__all__, *mos.__all__, *selection.__all__]

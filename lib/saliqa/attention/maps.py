@@ -27,13 +27,7 @@ from saliqa.datasets.tables import validate
 if TYPE_CHECKING:
     from saliqa.datasets.attention_study import AttentionStudy
 
-__all__ = [
-    "sigma_px_from_geometry",
-    "image_shapes",
-    "pooled_saliency_maps",
-    "experiment_maps",
-    "study_maps",
-]
+__all__ = ["sigma_px_from_geometry", "image_shapes", "pooled_saliency_maps", "experiment_maps", "study_maps"]
 
 Kernel = Literal["2sigma2", "sigma2"]
 Outside = Literal["raise", "clip", "drop"]

@@ -24,48 +24,59 @@ Rater screening from the ratings themselves (seed 003: repeats, identical scores
 :func:`saliqa.subjective.screen_raters`.
 """
 
+from saliqa.crowd import campaigns, countries, screening
 from saliqa.crowd.campaigns import (
-    SEED000_DURATION_HOURS,
-    SEED000_PAY,
-    answers_table,
-    campaign_summary,
-    check_reported_campaigns,
-    seed000_reported_campaigns,
+    SEED000_DURATION_HOURS as SEED000_DURATION_HOURS,
 )
-from saliqa.crowd.countries import country_distribution
+from saliqa.crowd.campaigns import (
+    SEED000_PAY as SEED000_PAY,
+)
+from saliqa.crowd.campaigns import (
+    answers_table as answers_table,
+)
+from saliqa.crowd.campaigns import (
+    campaign_summary as campaign_summary,
+)
+from saliqa.crowd.campaigns import (
+    check_reported_campaigns as check_reported_campaigns,
+)
+from saliqa.crowd.campaigns import (
+    seed000_reported_campaigns as seed000_reported_campaigns,
+)
+from saliqa.crowd.countries import country_distribution as country_distribution
 from saliqa.crowd.screening import (
-    ANSWER_CAP,
-    SEED000_WORKER_RULES,
-    PlatformAccuracy,
-    QualificationQuiz,
-    TestAccuracy,
-    WorkerScreening,
-    cap_answers,
-    screen_by_test_questions,
-    screen_workers,
-    seed000_worker_rules,
-    test_question_accuracy,
+    ANSWER_CAP as ANSWER_CAP,
 )
-from saliqa.crowd.workers import check_workers
+from saliqa.crowd.screening import (
+    SEED000_WORKER_RULES as SEED000_WORKER_RULES,
+)
+from saliqa.crowd.screening import (
+    PlatformAccuracy as PlatformAccuracy,
+)
+from saliqa.crowd.screening import (
+    QualificationQuiz as QualificationQuiz,
+)
+from saliqa.crowd.screening import (
+    TestAccuracy as TestAccuracy,
+)
+from saliqa.crowd.screening import (
+    WorkerScreening as WorkerScreening,
+)
+from saliqa.crowd.screening import (
+    cap_answers as cap_answers,
+)
+from saliqa.crowd.screening import (
+    screen_by_test_questions as screen_by_test_questions,
+)
+from saliqa.crowd.screening import (
+    screen_workers as screen_workers,
+)
+from saliqa.crowd.screening import (
+    seed000_worker_rules as seed000_worker_rules,
+)
+from saliqa.crowd.screening import (
+    test_question_accuracy as test_question_accuracy,
+)
+from saliqa.crowd.workers import check_workers as check_workers
 
-__all__ = [
-    "SEED000_PAY",
-    "SEED000_DURATION_HOURS",
-    "PlatformAccuracy",
-    "QualificationQuiz",
-    "TestAccuracy",
-    "SEED000_WORKER_RULES",
-    "seed000_worker_rules",
-    "ANSWER_CAP",
-    "WorkerScreening",
-    "screen_workers",
-    "cap_answers",
-    "test_question_accuracy",
-    "screen_by_test_questions",
-    "check_workers",
-    "answers_table",
-    "campaign_summary",
-    "seed000_reported_campaigns",
-    "check_reported_campaigns",
-    "country_distribution",
-]
+__all__ = [*campaigns.__all__, *countries.__all__, *screening.__all__, "check_workers"]

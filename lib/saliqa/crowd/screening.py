@@ -42,18 +42,8 @@ from saliqa.checks import (
     check_probability,
     require_columns,
 )
-from saliqa.crowd.workers import check_known, check_workers, click_units, ratings_units, worker_index
-from saliqa.screening import (
-    KEPT,
-    Rule,
-    Screening,
-    Verdict,
-    check_rules,
-    judge_all,
-    parameters_of,
-    removed_by,
-    status_table,
-)
+from saliqa.crowd.workers import KEY, check_known, check_workers, click_units, ratings_units, worker_index
+from saliqa.screening import KEPT, Rule, Screening, Verdict, apply_rules
 
 __all__ = [
     "PlatformAccuracy",
@@ -82,7 +72,7 @@ def _column_absent(workers: pd.DataFrame, rule: str, column: str) -> Verdict | N
     if column in workers.columns:
         return None
     _warn(f"screen_workers: workers has no {column!r} column; rule {rule!r} not applied")
-    return Verdict(rule, pd.Series(False, index=worker_index(workers)), applied=False)
+    return Verdict(rule, pd.Series(False, index=workers.index), applied=False)
 
 
 # --------------------------------------------------------------------------------------------
@@ -118,7 +108,7 @@ class PlatformAccuracy:
         return self.column
 
     def judge(self, workers: pd.DataFrame) -> Verdict:
-        """Judge every worker of ``workers``."""
+        """Judge every worker of ``workers`` (one row per worker, indexed by the worker's id)."""
         absent = _column_absent(workers, self.name, self.column)
         if absent is not None:
             return absent
@@ -126,7 +116,7 @@ class PlatformAccuracy:
         n_nan = int(np.isnan(acc).sum())
         if n_nan:
             _warn(f"screen_workers: {n_nan} workers have no {self.column}; kept by that rule")
-        return Verdict(self.name, pd.Series(~np.isnan(acc) & (acc <= self.min_accuracy), index=worker_index(workers)))
+        return Verdict(self.name, pd.Series(~np.isnan(acc) & (acc <= self.min_accuracy), index=workers.index))
 
 
 @dataclass(frozen=True)
@@ -145,12 +135,12 @@ class QualificationQuiz:
     name: ClassVar[str] = "quiz"
 
     def judge(self, workers: pd.DataFrame) -> Verdict:
-        """Judge every worker of ``workers``."""
+        """Judge every worker of ``workers`` (one row per worker, indexed by the worker's id)."""
         absent = _column_absent(workers, self.name, self.column)
         if absent is not None:
             return absent
         failed = (workers[self.column].astype("boolean") == False).fillna(False)  # noqa: E712 (NA-aware)
-        return Verdict(self.name, pd.Series(failed.to_numpy(dtype=bool), index=worker_index(workers)))
+        return Verdict(self.name, pd.Series(failed.to_numpy(dtype=bool), index=workers.index))
 
 
 @dataclass(frozen=True)
@@ -183,12 +173,12 @@ class TestAccuracy:
         return ~np.isnan(a) & (a < self.min_accuracy)
 
     def judge(self, workers: pd.DataFrame) -> Verdict:
-        """Judge every worker of ``workers``."""
+        """Judge every worker of ``workers`` (one row per worker, indexed by the worker's id)."""
         absent = _column_absent(workers, self.name, self.column)
         if absent is not None:
             return absent
         acc = check_finite_column(workers[self.column], "workers", self.column, allow_nan=True)
-        return Verdict(self.name, pd.Series(self.rejects(acc), index=worker_index(workers)))
+        return Verdict(self.name, pd.Series(self.rejects(acc), index=workers.index))
 
 
 def seed000_worker_rules(
@@ -389,7 +379,6 @@ def screen_workers(
         workers absent from ``workers``, missing ``answer_order`` values, bad rules or cap.
     """
     workers = check_workers(workers)
-    rules = check_rules(rules, "worker")
     cap = None if max_answers_per_worker is None else check_int(max_answers_per_worker, "max_answers_per_worker",
                                                                 low=1)
     r_units = ratings_units(ratings)
@@ -398,8 +387,8 @@ def screen_workers(
     check_known(c_units, workers, "fixations (clicks)")
 
     units = worker_index(workers)
-    verdicts = judge_all(rules, workers, units)
-    removed = removed_by(verdicts, units)
+    applied = apply_rules(rules, workers.set_index(list(KEY), drop=False), workers, units, "worker")
+    removed = applied.removed
     r_rule, c_rule = _row_status(r_units, units, removed), _row_status(c_units, units, removed)
     capped = pd.Series(0, index=units, dtype=np.int64)
     if cap is not None and (len(r_units) or len(c_units)):
@@ -407,9 +396,9 @@ def screen_workers(
         per_worker = cap_answers(r_units, r_order, r_rule, c_units, c_order, c_rule, cap)
         capped.loc[per_worker.index] = per_worker.to_numpy()
 
-    steps = [(v.rule, v.applied) for v in verdicts] + [(ANSWER_CAP, cap is not None)]
+    steps = [(v.rule, v.applied) for v in applied.verdicts] + [(ANSWER_CAP, cap is not None)]
     counts = _counts(workers, removed, steps, r_units, r_rule, c_units, c_rule)
-    status = status_table(workers, verdicts, removed)
+    status = applied.status
     status["answers_capped"] = capped.to_numpy()
     kept_ratings = None if ratings is None else (ratings.loc[r_rule == KEPT] if len(ratings) else ratings)
     kept_fixations = None
@@ -417,7 +406,7 @@ def screen_workers(
         keep = np.ones(len(fixations), bool)
         keep[np.flatnonzero(is_click)] = c_rule == KEPT
         kept_fixations = fixations.loc[keep]
-    params = {**parameters_of(rules), ANSWER_CAP: {"max_answers_per_worker": cap}}
+    params = {**applied.parameters, ANSWER_CAP: {"max_answers_per_worker": cap}}
     return WorkerScreening(status, counts, ("campaign", "worker_id"), tuple(s for s, _ in steps), params,
                            ratings=kept_ratings, fixations=kept_fixations)
 
@@ -523,13 +512,9 @@ def screen_by_test_questions(
     """
     acc = test_question_accuracy(answers, mode=mode, min_answered=min_answered, worker_col=worker_col,
                                  correct_col=correct_col, order_col=order_col)
-    rule = TestAccuracy(min_accuracy)
-    units = pd.Index(acc[worker_col])
-    verdict = Verdict(rule.name, pd.Series(rule.rejects(acc["test_accuracy"]), index=units))
-    removed = removed_by([verdict], units)
-    status = status_table(acc, [verdict], removed)
-    counts = pd.DataFrame([{"step": step, "applied": True, "workers": n} for step, n in
-                           (("input", len(units)), (rule.name, int((removed == rule.name).sum())),
-                            (KEPT, int((removed == KEPT).sum())))])
-    return Screening(status, counts, (worker_col,), (rule.name,), parameters_of([rule]) | {
-        "test_question_accuracy": {"mode": mode, "min_answered": min_answered}})
+    applied = apply_rules([TestAccuracy(min_accuracy)], acc.set_index(worker_col, drop=False), acc,
+                          pd.Index(acc[worker_col]), "worker")
+    counts = pd.DataFrame([{"step": step, "applied": ok, "workers": int(mask.sum())}
+                           for step, ok, mask in applied.steps()])
+    params = {**applied.parameters, "test_question_accuracy": {"mode": mode, "min_answered": min_answered}}
+    return Screening(applied.status, counts, (worker_col,), (TestAccuracy.name,), params)

@@ -164,59 +164,51 @@ _PHOTO_LIST = (
 PHOTOS: Mapping[str, Photo] = MappingProxyType({p.name: p for p in _PHOTO_LIST})
 """The photographs of the corpus, by name (colour first, then grey)."""
 
+# crops 1.. of each photo; crop 0 is always the full photo (its box is the photo's shape)
 _CROP_SPECS: dict[str, tuple[tuple[tuple[int, int, int, int], str], ...]] = {
     "astronaut": (
-        ((0, 0, 512, 512), "full photo"),
         ((80, 0, 432, 352), "head and shoulders"),
         ((192, 0, 512, 320), "space shuttle model"),
         ((0, 192, 320, 512), "mission patch and suit"),
         ((192, 192, 512, 512), "helmet"),
     ),
     "chelsea": (
-        ((0, 0, 451, 300), "full photo"),
         ((0, 0, 330, 300), "eyes and left cheek"),
         ((121, 0, 451, 300), "right eye and nose"),
     ),
     "coffee": (
-        ((0, 0, 600, 400), "full photo"),
         ((120, 0, 480, 360), "cup"),
         ((240, 40, 600, 400), "spoon and saucer"),
         ((0, 40, 360, 400), "saucer and table, left"),
     ),
     "rocket": (
-        ((0, 0, 640, 427), "full photo"),
         ((160, 67, 480, 427), "rocket"),
         ((0, 67, 340, 427), "left tower and lights"),
         ((300, 0, 640, 360), "right towers"),
     ),
     "hubble_deep_field": (
-        ((0, 0, 1000, 872), "full photo"),
         ((200, 0, 600, 400), "galaxies, top"),
         ((600, 300, 1000, 700), "bright galaxies, right"),
         ((0, 250, 400, 650), "spiral galaxy, left"),
         ((300, 472, 700, 872), "galaxies, bottom"),
     ),
     "motorcycle": (
-        ((0, 0, 741, 500), "full photo"),
         ((240, 100, 640, 500), "engine and front wheel"),
         ((0, 80, 400, 480), "seat and rear wheel"),
         ((380, 0, 741, 340), "headlamp and shelves"),
     ),
     "camera": (
-        ((0, 0, 512, 512), "full photo"),
         ((96, 32, 416, 352), "man and camera"),
         ((192, 192, 512, 512), "tripod on grass"),
         ((0, 192, 320, 512), "coat and grass"),
         ((192, 0, 512, 320), "camera and background buildings"),
     ),
     "moon": (
-        ((0, 0, 512, 512), "full photo"),
         ((0, 0, 320, 320), "crater, top left"),
         ((96, 192, 416, 512), "dark region, bottom"),
         ((192, 0, 512, 320), "bright ridge, top right"),
     ),
     "coins": (
-        ((0, 0, 384, 303), "full photo"),
         ((0, 0, 320, 303), "coins, left"),
         ((64, 0, 384, 303), "coins, right"),
     ),
@@ -224,7 +216,8 @@ _CROP_SPECS: dict[str, tuple[tuple[tuple[int, int, int, int], str], ...]] = {
 CROPS: tuple[Crop, ...] = tuple(
     Crop(photo, index, box, label)
     for photo, specs in _CROP_SPECS.items()
-    for index, (box, label) in enumerate(specs)
+    for index, (box, label) in enumerate(
+        (((0, 0, PHOTOS[photo].shape[1], PHOTOS[photo].shape[0]), "full photo"), *specs))
 )
 """Every documented crop, in photo order (see data/README.md, "builtin corpus")."""
 

@@ -30,33 +30,40 @@ Tables
 :mod:`saliqa.subjective.ratings`.
 """
 
-from saliqa.screening import Screening, drop_removed
-from saliqa.subjective.consistency import SplitHalfResult, split_half_consistency
-from saliqa.subjective.mos import mos_from_ratings, zscore_ratings
+from saliqa.screening import Screening as Screening
+from saliqa.screening import drop_removed as drop_removed
+from saliqa.subjective import consistency, mos, screening
+from saliqa.subjective.consistency import (
+    SplitHalfResult as SplitHalfResult,
+)
+from saliqa.subjective.consistency import (
+    split_half_consistency as split_half_consistency,
+)
+from saliqa.subjective.mos import mos_from_ratings as mos_from_ratings
+from saliqa.subjective.mos import zscore_ratings as zscore_ratings
 from saliqa.subjective.screening import (
-    SEED003_RATER_RULES,
-    GoldAccuracy,
-    IdenticalScores,
-    RepeatConsistency,
-    gold_accuracy,
-    identical_scores,
-    repeat_consistency,
-    screen_raters,
+    SEED003_RATER_RULES as SEED003_RATER_RULES,
+)
+from saliqa.subjective.screening import (
+    GoldAccuracy as GoldAccuracy,
+)
+from saliqa.subjective.screening import (
+    IdenticalScores as IdenticalScores,
+)
+from saliqa.subjective.screening import (
+    RepeatConsistency as RepeatConsistency,
+)
+from saliqa.subjective.screening import (
+    gold_accuracy as gold_accuracy,
+)
+from saliqa.subjective.screening import (
+    identical_scores as identical_scores,
+)
+from saliqa.subjective.screening import (
+    repeat_consistency as repeat_consistency,
+)
+from saliqa.subjective.screening import (
+    screen_raters as screen_raters,
 )
 
-__all__ = [
-    "SplitHalfResult",
-    "Screening",
-    "zscore_ratings",
-    "mos_from_ratings",
-    "repeat_consistency",
-    "identical_scores",
-    "gold_accuracy",
-    "RepeatConsistency",
-    "IdenticalScores",
-    "GoldAccuracy",
-    "SEED003_RATER_RULES",
-    "screen_raters",
-    "drop_removed",
-    "split_half_consistency",
-]
+__all__ = [*mos.__all__, *screening.__all__, *consistency.__all__, "Screening", "drop_removed"]

@@ -26,17 +26,7 @@ import numpy as np
 import pandas as pd
 
 from saliqa.checks import check_choice, check_positive, check_probability, check_real, first_row
-from saliqa.screening import (
-    KEPT,
-    Rule,
-    Screening,
-    Verdict,
-    check_rules,
-    judge_all,
-    parameters_of,
-    removed_by,
-    status_table,
-)
+from saliqa.screening import Rule, Screening, Verdict, apply_rules
 from saliqa.subjective.ratings import check_ratings, group_stats, pair_keys, rater_order, sorted_codes, warn
 
 __all__ = [
@@ -437,18 +427,12 @@ def screen_raters(ratings: pd.DataFrame, rules: Sequence[Rule] = SEED003_RATER_R
         Bad table (see the rules' statistics functions), no rules, or an object that is not a
         rule.
     """
-    rules = check_rules(rules, "rater")
-    if not rules:
+    if not isinstance(rules, (str, bytes)) and isinstance(rules, Sequence) and not rules:
         raise ValueError("rules is empty; expected at least one rater rule, e.g. SEED003_RATER_RULES")
     df = check_ratings(ratings)
     order = rater_order(df)
-    verdicts = judge_all(rules, df, order)
-    removed = removed_by(verdicts, order)
     n_ratings = df.groupby("rater_id", sort=False).size().reindex(order).astype(int).to_numpy()
-    status = status_table(pd.DataFrame({"rater_id": order, "n_ratings": n_ratings}), verdicts, removed)
-    steps = [("input", True, np.ones(len(order), bool))]
-    steps += [(v.rule, v.applied, removed == v.rule) for v in verdicts]
-    steps.append((KEPT, True, removed == KEPT))
-    counts = pd.DataFrame([{"step": step, "applied": applied, "raters": int(mask.sum()),
-                            "ratings": int(n_ratings[mask].sum())} for step, applied, mask in steps])
-    return Screening(status, counts, ("rater_id",), tuple(r.name for r in rules), parameters_of(rules))
+    applied = apply_rules(rules, df, pd.DataFrame({"rater_id": order, "n_ratings": n_ratings}), order, "rater")
+    counts = pd.DataFrame([{"step": step, "applied": ok, "raters": int(mask.sum()),
+                            "ratings": int(n_ratings[mask].sum())} for step, ok, mask in applied.steps()])
+    return Screening(applied.status, counts, ("rater_id",), tuple(r.name for r in applied.rules), applied.parameters)
