@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from saliqa import stats
-from saliqa.checks import check_choice
+from saliqa.checks import check_choice, require_columns
 from saliqa.constants import MATLAB_EPS
 from saliqa.datasets.attention_design import TABLE1_COMPARISONS
 from saliqa.datasets.tables import validate
@@ -190,10 +190,9 @@ def table1(
         if cluster is not None and cluster not in df.columns:
             raise ValueError(f"comparison {name!r}: no {cluster!r} column for the cluster bootstrap; pass "
                              "images= to compare_maps / table1_comparisons, or cluster=None")
+        require_columns(df, [MEASURES[m] for m in measures], f"comparison {name!r}")
         for i, m in enumerate(measures):
             col = MEASURES[m]
-            if col not in df.columns:
-                raise ValueError(f"comparison {name!r}: missing column {col!r} (measure {m})")
             values = df[col].to_numpy(dtype=np.float64)
             if not np.all(np.isfinite(values)):
                 raise ValueError(f"comparison {name!r}, measure {m}: {int((~np.isfinite(values)).sum())} "

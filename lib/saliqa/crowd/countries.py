@@ -10,7 +10,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from saliqa.checks import check_choice, check_real
+from saliqa.checks import check_choice, check_real, require_columns
 from saliqa.crowd.workers import check_workers
 
 __all__ = ["country_distribution"]
@@ -47,8 +47,7 @@ def country_distribution(
         No ``country`` column, missing countries, bad ``min_share`` / ``basis``.
     """
     workers = check_workers(workers)
-    if "country" not in workers.columns:
-        raise ValueError("workers: missing column 'country'")
+    require_columns(workers, ["country"], "workers")
     if workers["country"].isna().any():
         row = int(np.flatnonzero(workers["country"].isna().to_numpy())[0])
         raise ValueError(f"workers: row {row} has no country ({int(workers['country'].isna().sum())} such rows); "
