@@ -78,7 +78,9 @@ def validate(table: pd.DataFrame, kind: str, origin: str = "table") -> pd.DataFr
     ------
     ValueError
         Naming ``origin``, the missing columns, or the first offending row and field:
-        non-finite numeric values, unknown ``source`` / ``task`` values in fixations.
+        non-finite numeric values, unknown ``source`` / ``task`` values in fixations, patch boxes
+        that are empty or start left of / above the image (``0 <= left < right``,
+        ``0 <= top < bottom``).
     """
     if kind not in REQUIRED:
         raise ValueError(f"unknown table kind {kind!r}; expected one of {sorted(REQUIRED)}")
@@ -100,6 +102,8 @@ def validate(table: pd.DataFrame, kind: str, origin: str = "table") -> pd.DataFr
     if kind == "fixations":
         _check_categories(table, "source", SOURCES, origin)
         _check_categories(table, "task", TASKS, origin)
+    if kind == "patches":
+        _check_boxes(table, origin)
     return table
 
 
@@ -110,6 +114,19 @@ def _check_categories(table: pd.DataFrame, col: str, allowed: Iterable[str], ori
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise ValueError(
             f"{origin}: row {row} field {col!r} = {_show(table[col].iloc[row])}; expected one of {allowed}"
+        )
+
+
+def _check_boxes(table: pd.DataFrame, origin: str) -> None:
+    """Patch boxes: (left, top, right, bottom) pixels, right / bottom exclusive, non-empty, from 0."""
+    b = table[["left", "top", "right", "bottom"]].to_numpy(dtype=float)
+    bad = (b[:, 0] < 0) | (b[:, 1] < 0) | (b[:, 2] <= b[:, 0]) | (b[:, 3] <= b[:, 1])
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"{origin}: row {row} box (left, top, right, bottom) = {tuple(b[row].tolist())} is not a box of "
+            f"pixels; expected 0 <= left < right and 0 <= top < bottom (right / bottom exclusive) "
+            f"({int(bad.sum())} such rows)"
         )
 
 
