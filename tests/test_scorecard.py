@@ -7,7 +7,8 @@ import math
 import pandas as pd
 import pytest
 
-from saliqa import attention_scorecard, paths
+from saliqa import paths
+from saliqa.attention import scorecard as attention_scorecard
 from saliqa.datasets import attention_study
 from saliqa.scorecard import Scorecard, load_reference, parse_expected
 

@@ -78,7 +78,7 @@ run = runs.start_run("01_crowd_vs_eyetracking_attention", profile=profile, data_
                      title="Crowdsourced self-reported attention vs eye tracking",
                      claim="Crowd click maps agree with eye-tracking maps (Table 1); maps made during an IQA task are "
                            "broader than free-viewing maps, a KL asymmetry (Fig. 3)",
-                     seed_file="000_dfe9894ca6c15b16.txt")
+                     seed_file="000_dfe9894ca6c15b16.txt", datasets=[s.name for s in studies])
 print(runs.data_mode_banner(data_dir, simulated_observers=simulated))
 for s in studies:
     print(f"{s.name}: {len(s.images)} image versions, {len(s.fixations)} points, sigma = {s.sigma_px:.1f} px;",
@@ -112,11 +112,11 @@ for s in studies:
     run.table(summary, f"{s.name}_campaign_summary")
     display(result.counts)
     display(pd.concat({"obtained": summary.set_index("campaign"),
-                       "paper": crowd.seed000_reported_campaigns().set_index("campaign")}))
+                       "paper": crowd.seed000_reported_campaigns().set_index("campaign")}).T)
     s.fixations = pd.concat([result.fixations, s.fixations[s.fixations["source"] == "eye"]]).drop_duplicates() \
         if result.fixations is not None else s.fixations
     s.ratings = result.ratings
-print(crowd.check_reported_campaigns().to_string())
+display(crowd.check_reported_campaigns())
 
 # %%
 # NBVAL_CHECK_OUTPUT

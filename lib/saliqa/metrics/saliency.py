@@ -29,6 +29,8 @@ from numpy.typing import ArrayLike
 
 from saliqa.saliency import check_fixations, check_map, check_same_shape
 
+from saliqa.constants import MATLAB_EPS
+
 __all__ = [
     "MATLAB_EPS",
     "kld",
@@ -42,8 +44,6 @@ __all__ = [
     "information_gain",
 ]
 
-MATLAB_EPS: float = 2.220446049250313e-16
-"""MATLAB's ``eps`` (``np.finfo(float).eps``), the MIT benchmark's regulariser."""
 
 
 # --------------------------------------------------------------------------------------------

@@ -26,10 +26,10 @@ import math
 
 import torch
 
+from saliqa.constants import MATLAB_EPS
+
 __all__ = ["MATLAB_EPS", "kld", "cc", "sim", "bhattacharyya", "nss"]
 
-MATLAB_EPS: float = 2.220446049250313e-16
-"""MATLAB's ``eps``, the MIT benchmark's regulariser (same as the numpy module's)."""
 
 _DIMS = (-2, -1)
 
