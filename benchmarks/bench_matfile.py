@@ -52,7 +52,9 @@ def handwritten_reader() -> Callable[..., dict[str, Any]]:
     try:
         source = subprocess.run(
             ["git", "-C", str(REPO), "show", f"{READER_COMMIT}:lib/saliqa/datasets/osie.py"],
-            check=True, capture_output=True, text=True,
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout
     except (OSError, subprocess.CalledProcessError) as err:
         sys.exit(f"cannot read the hand-written reader from git ({READER_COMMIT}): {err}")
@@ -100,9 +102,7 @@ def same(a: Any, b: Any, where: str = "") -> None:
 
 
 def _empty(value: Any) -> bool:
-    return (isinstance(value, (str, list)) and len(value) == 0) or (
-        isinstance(value, np.ndarray) and value.size == 0
-    )
+    return (isinstance(value, (str, list)) and len(value) == 0) or (isinstance(value, np.ndarray) and value.size == 0)
 
 
 def main() -> None:
@@ -114,8 +114,11 @@ def main() -> None:
     osie, bv = root / "osie" / "data", root / "bubbleview-osie"
     cases: list[tuple[str, list[Path], tuple[str, ...]]] = [
         ("osie eye/fixations.mat", [osie / "eye" / "fixations.mat"], ()),
-        ("osie mouse_amt+mouse_lab (200 files)", sorted((osie / "mouse_amt").glob("*.mat"))
-         + sorted((osie / "mouse_lab").glob("*.mat")), ()),
+        (
+            "osie mouse_amt+mouse_lab (200 files)",
+            sorted((osie / "mouse_amt").glob("*.mat")) + sorted((osie / "mouse_lab").glob("*.mat")),
+            (),
+        ),
         ("bubbleview osie-eye-official.mat", [bv / "osie-eye-official.mat"], ("rec",)),
         ("bubbleview osie30x30.mat", [bv / "osie30x30.mat"], ("rec", "enc_time")),
         ("bubbleview osieMM30.mat", [bv / "osieMM30.mat"], ("rec", "enc_time")),
@@ -127,21 +130,25 @@ def main() -> None:
     if missing:
         sys.exit(f"real data not found under {root}: {missing[:3]}")
     native = handwritten_reader()
-    print(f"python {platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}, "
-          f"{platform.machine()}, median of {args.repeats}; reader from git {READER_COMMIT}")
-    print(f"{'file':40s} {'MB':>6s} {'native':>9s} {'native-skip':>12s} {'scipy':>9s} "
-          f"{'scipy/native':>13s} {'scipy/skip':>11s}  equal")
+    print(
+        f"python {platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}, "
+        f"{platform.machine()}, median of {args.repeats}; reader from git {READER_COMMIT}"
+    )
+    print(
+        f"{'file':40s} {'MB':>6s} {'native':>9s} {'native-skip':>12s} {'scipy':>9s} "
+        f"{'scipy/native':>13s} {'scipy/skip':>11s}  equal"
+    )
     for name, files, skip in cases:
         mb = sum(p.stat().st_size for p in files) / 1e6
         t_native, out_native = timed(lambda files=files: [native(p) for p in files], args.repeats)
         t_skip, _ = timed(lambda files=files, skip=skip: [native(p, skip) for p in files], args.repeats)
-        t_scipy, out_scipy = timed(
-            lambda files=files: [loadmat(p, simplify_cells=True) for p in files], args.repeats
-        )
+        t_scipy, out_scipy = timed(lambda files=files: [loadmat(p, simplify_cells=True) for p in files], args.repeats)
         for p, a, b in zip(files, out_native, out_scipy):
             same(a, {k: v for k, v in b.items() if not k.startswith("__")}, p.name)
-        print(f"{name:40s} {mb:6.2f} {t_native:8.3f}s {t_skip:11.3f}s {t_scipy:8.3f}s "
-              f"{t_scipy / t_native:12.2f}x {t_scipy / t_skip:10.2f}x  yes")
+        print(
+            f"{name:40s} {mb:6.2f} {t_native:8.3f}s {t_skip:11.3f}s {t_scipy:8.3f}s "
+            f"{t_scipy / t_native:12.2f}x {t_scipy / t_skip:10.2f}x  yes"
+        )
 
 
 if __name__ == "__main__":

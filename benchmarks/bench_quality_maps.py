@@ -69,18 +69,29 @@ def main(argv: list[str] | None = None) -> int:
     images, offsets = pad_to_canvas(pictures, c)
     n_rois = args.grid * args.grid + 1
 
-    print(f"python {platform.python_version()}, torch {torch.__version__}, {torch.get_num_threads()} threads, "
-          f"{platform.machine()}")
-    print(f"{args.pictures} pictures on a {c}x{c} canvas, {args.grid}x{args.grid} blocks + the picture box = "
-          f"{n_rois} RoIs per picture; ResNet-18 RoIPool model (random init, eval)")
+    print(
+        f"python {platform.python_version()}, torch {torch.__version__}, {torch.get_num_threads()} threads, "
+        f"{platform.machine()}"
+    )
+    print(
+        f"{args.pictures} pictures on a {c}x{c} canvas, {args.grid}x{args.grid} blocks + the picture box = "
+        f"{n_rois} RoIs per picture; ResNet-18 RoIPool model (random init, eval)"
+    )
 
     predict_block_scores(model, images[:1], sizes[:1], offsets[:1], args.grid)  # warm-up
     t_batched, batched = timed(lambda: predict_block_scores(model, images, sizes, offsets, args.grid), 3)
     t_reused, reused = timed(
-        lambda: predict_block_scores_loop(model, images, sizes, offsets, args.grid, reuse_features=True), 1)
-    boxes = torch.cat([torch.tensor([[offsets[0, 0], offsets[0, 1], offsets[0, 0] + sizes[0][1],
-                                      offsets[0, 1] + sizes[0][0]]], dtype=torch.float32),
-                       block_boxes([sizes[0]], args.grid, offsets[:1])[0]])
+        lambda: predict_block_scores_loop(model, images, sizes, offsets, args.grid, reuse_features=True), 1
+    )
+    boxes = torch.cat(
+        [
+            torch.tensor(
+                [[offsets[0, 0], offsets[0, 1], offsets[0, 0] + sizes[0][1], offsets[0, 1] + sizes[0][0]]],
+                dtype=torch.float32,
+            ),
+            block_boxes([sizes[0]], args.grid, offsets[:1])[0],
+        ]
+    )
     k = min(args.sample, n_rois)
     t_sample, sample = timed(lambda: whole_model_sample(model, images[:1], boxes[:k]), 1)
 
@@ -95,8 +106,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'method':<28}{'s / picture':>14}{'ratio to batched':>20}")
     print(f"{'batched (one pass)':<28}{per_batched:>14.4f}{1.0:>20.1f}")
     print(f"{'loop, features reused':<28}{per_reused:>14.4f}{per_reused / per_batched:>20.1f}")
-    print(f"{'loop, whole model (est.)':<28}{per_whole:>14.4f}{per_whole / per_batched:>20.1f}"
-          f"   (from {k} RoIs: {t_sample / k:.4f} s each)")
+    print(
+        f"{'loop, whole model (est.)':<28}{per_whole:>14.4f}{per_whole / per_batched:>20.1f}"
+        f"   (from {k} RoIs: {t_sample / k:.4f} s each)"
+    )
     print(f"max |batched - loop, features reused| over all {all_batched.numel()} RoI scores: {diff_reused:.2e}")
     print(f"max |batched - loop, whole model| over {k} sampled RoIs: {diff_whole:.2e}")
     ok = diff_reused < 1e-4 and diff_whole < 1e-4

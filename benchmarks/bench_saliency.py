@@ -19,7 +19,8 @@ import platform
 import statistics
 import sys
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import scipy
@@ -69,7 +70,9 @@ def main() -> int:
     ppd = pixels_per_degree(60.0, 53.0, W)
     sigma = sigma_from_degrees(2.0, ppd)
     pts = np.column_stack([rng.uniform(-0.5, W - 0.5, N_POINTS), rng.uniform(-0.5, H - 0.5, N_POINTS)])
-    print(f"\n[1] saliency_map, {W}x{H}, {N_POINTS} sub-pixel points, sigma = 2 deg = {sigma:.2f} px ({ppd:.2f} px/deg)")
+    print(
+        f"\n[1] saliency_map, {W}x{H}, {N_POINTS} sub-pixel points, sigma = 2 deg = {sigma:.2f} px ({ppd:.2f} px/deg)"
+    )
 
     t_fast, fast = timed(lambda: saliency_map(pts, (H, W), sigma), repeats=3)
     t_naive, naive = timed(lambda: naive_saliency_map(pts, (H, W), sigma), repeats=1)
@@ -88,14 +91,18 @@ def main() -> int:
     # gaussian_filter normalises its kernel to unit sum; rescale to the unnormalised Gaussian
     filt = filt * (2 * np.pi * sigma**2)
     rel_f = float(np.max(np.abs(filt - exact_rounded)) / exact_rounded.max())
-    print(f"  [context] scipy gaussian_filter of the rounded-point histogram: {t_filt * 1e3:.1f} ms, "
-          f"max |diff| / max vs exact map of the rounded points: {rel_f:.1e} (sub-pixel positions lost)")
+    print(
+        f"  [context] scipy gaussian_filter of the rounded-point histogram: {t_filt * 1e3:.1f} ms, "
+        f"max |diff| / max vs exact map of the rounded points: {rel_f:.1e} (sub-pixel positions lost)"
+    )
 
     # ----------------------------------------------------------------------------------
     print(f"\n[2] saliency metrics on {W}x{H} maps, {N_POINTS} fixations (median of repeats, ms per call)")
     gt = fast
     # a prediction: half the points jittered by ~1 degree, half elsewhere, plus a centre bias
-    pts2 = np.concatenate([pts[::2] + rng.normal(0, ppd, (N_POINTS // 2, 2)), rng.uniform(0, 1, (150, 2)) * [W - 1, H - 1]])
+    pts2 = np.concatenate(
+        [pts[::2] + rng.normal(0, ppd, (N_POINTS // 2, 2)), rng.uniform(0, 1, (150, 2)) * [W - 1, H - 1]]
+    )
     pts2 = np.clip(pts2, 0, [W - 1, H - 1])
     prior = centre_prior((H, W))
     pred = saliency_map(pts2, (H, W), 1.5 * sigma) + 2.0 * prior / prior.max()
@@ -135,7 +142,7 @@ def main() -> int:
         if dev.type == "cuda":
             fn(*args)  # warm-up (kernel loading)
         for validate in (True, False) if name == "kld" else (True,):  # validation overhead: kld only
-            t, v = timed(lambda: fn(*args, validate=validate), 3, sync)
+            t, v = timed(lambda fn=fn, args=args, validate=validate: fn(*args, validate=validate), 3, sync)
             label = f"torch {name} (batch {b}, {dev.type}, float32{'' if validate else ', validate=False'})"
             rows.append((label, t * 1e3, float(v[0])))
 

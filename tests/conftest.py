@@ -40,7 +40,8 @@ def smoke_runs(tmp_path_factory) -> dict[str, tuple[runner.NotebookResult, Path]
     """
     root = tmp_path_factory.mktemp("reports") / "smoke"
     notebooks = runner.select_notebooks([])
-    results = {nb.stem: runner.run_notebook(nb, "smoke", None, kernel=notebook_kernel(), report_root=root)
-               for nb in notebooks}
+    results = {
+        nb.stem: runner.run_notebook(nb, "smoke", None, kernel=notebook_kernel(), report_root=root) for nb in notebooks
+    }
     runner.write_index(list(results.values()), "smoke", root, notebooks)
     return {stem: (result, root) for stem, result in results.items()}

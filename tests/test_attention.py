@@ -14,7 +14,7 @@ from saliqa.metrics import saliency as msal
 
 
 def _gauss(shape: tuple[int, int], cx: float, cy: float, s: float) -> np.ndarray:
-    y, x = np.mgrid[0:shape[0], 0:shape[1]]
+    y, x = np.mgrid[0 : shape[0], 0 : shape[1]]
     return np.exp(-((x - cx) ** 2 + (y - cy) ** 2) / (2 * s * s))
 
 
@@ -22,8 +22,17 @@ def _images(n_contents: int, levels=(90, 50, 30, 10), shape=(40, 60)) -> pd.Data
     rows = []
     for c in range(n_contents):
         for lv in levels:
-            rows.append({"image_id": f"c{c}_{lv}", "path": f"c{c}_{lv}.png", "width": shape[1], "height": shape[0],
-                         "content_id": f"c{c}", "distortion": "jpeg", "level": float(lv)})
+            rows.append(
+                {
+                    "image_id": f"c{c}_{lv}",
+                    "path": f"c{c}_{lv}.png",
+                    "width": shape[1],
+                    "height": shape[0],
+                    "content_id": f"c{c}",
+                    "distortion": "jpeg",
+                    "level": float(lv),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -32,19 +41,28 @@ def _images(n_contents: int, levels=(90, 50, 30, 10), shape=(40, 60)) -> pd.Data
 
 def test_sigma_px_from_geometry():
     ppd = sal.pixels_per_degree(70.0, 30.0, 320)
-    assert at.sigma_px_from_geometry(2.0, viewing_distance=70.0, screen_width=30.0, screen_width_px=320) == \
-        pytest.approx(2.0 * ppd)
-    assert at.sigma_px_from_geometry(1.0, viewing_distance=57.0, screen_width=40.0, screen_width_px=1000,
-                                     image_scale=0.5) == pytest.approx(0.5 * sal.pixels_per_degree(57.0, 40.0, 1000))
+    assert at.sigma_px_from_geometry(
+        2.0, viewing_distance=70.0, screen_width=30.0, screen_width_px=320
+    ) == pytest.approx(2.0 * ppd)
+    assert at.sigma_px_from_geometry(
+        1.0, viewing_distance=57.0, screen_width=40.0, screen_width_px=1000, image_scale=0.5
+    ) == pytest.approx(0.5 * sal.pixels_per_degree(57.0, 40.0, 1000))
     with pytest.raises(ValueError, match="image_scale"):
         at.sigma_px_from_geometry(2.0, viewing_distance=70.0, screen_width=30.0, screen_width_px=320, image_scale=0)
 
 
 def test_pooled_maps_pool_all_participants():
     images = _images(1, levels=(90,))
-    fix = pd.DataFrame({"image_id": "c0_90", "observer_id": ["a", "a", "b", "c"], "x": [10.0, 20.0, 30.0, 5.0],
-                        "y": [5.0, 15.0, 25.0, 5.0], "source": ["eye", "eye", "eye", "click"],
-                        "task": ["free", "free", "free", "iqa"]})
+    fix = pd.DataFrame(
+        {
+            "image_id": "c0_90",
+            "observer_id": ["a", "a", "b", "c"],
+            "x": [10.0, 20.0, 30.0, 5.0],
+            "y": [5.0, 15.0, 25.0, 5.0],
+            "source": ["eye", "eye", "eye", "click"],
+            "task": ["free", "free", "free", "iqa"],
+        }
+    )
     maps = at.pooled_saliency_maps(fix, images, 3.0)
     assert set(maps) == {("c0_90", "eye", "free"), ("c0_90", "click", "iqa")}
     expected = sum(_gauss((40, 60), x, y, 3.0) for x, y in [(10, 5), (20, 15), (30, 25)])
@@ -55,8 +73,9 @@ def test_pooled_maps_pool_all_participants():
 
 def test_pooled_maps_errors():
     images = _images(1, levels=(90,))
-    fix = pd.DataFrame({"image_id": ["nope"], "observer_id": ["a"], "x": [1.0], "y": [1.0], "source": ["eye"],
-                        "task": ["free"]})
+    fix = pd.DataFrame(
+        {"image_id": ["nope"], "observer_id": ["a"], "x": [1.0], "y": [1.0], "source": ["eye"], "task": ["free"]}
+    )
     with pytest.raises(ValueError, match="not in images"):
         at.pooled_saliency_maps(fix, images, 3.0)
     outside = fix.assign(image_id="c0_90", x=100.0)
@@ -68,8 +87,16 @@ def test_pooled_maps_errors():
 
 def test_experiment_maps_names_and_missing_warning():
     images = _images(1, levels=(90, 10))
-    fix = pd.DataFrame({"image_id": ["c0_90", "c0_10", "c0_90"], "observer_id": "a", "x": 3.0, "y": 3.0,
-                        "source": ["eye", "eye", "click"], "task": "free"})
+    fix = pd.DataFrame(
+        {
+            "image_id": ["c0_90", "c0_10", "c0_90"],
+            "observer_id": "a",
+            "x": 3.0,
+            "y": 3.0,
+            "source": ["eye", "eye", "click"],
+            "task": "free",
+        }
+    )
     with pytest.warns(UserWarning):
         maps = at.experiment_maps(fix, images, 2.0)
     assert set(maps) == {"eye_free", "crowd_free"}
@@ -121,7 +148,7 @@ def _broad_narrow(n: int, shape=(60, 80), jitter: float = 0.0, seed: int = 0):
     rng = np.random.default_rng(seed)
     broad, narrow = {}, {}
     images = _images(n // 2, levels=(90, 10), shape=shape)
-    for k, img in enumerate(images["image_id"]):
+    for img in images["image_id"]:
         cx, cy = rng.uniform(30, 50), rng.uniform(25, 35)
         broad[img] = _gauss(shape, cx, cy, 12 + jitter * rng.random())
         narrow[img] = _gauss(shape, cx, cy, 6)
@@ -220,8 +247,9 @@ def test_table1_errors_and_format():
     bad = _comparison({"bhattacharyya": [math.inf, 0.1]}, ["a", "b"])
     with pytest.raises(ValueError, match="non-finite"):
         at.table1({"P_Free": bad})
-    t = at.table1({"P_Free": _comparison({"pcc": [0.8, 0.9]}, ["a", "b"]), "P_Eye": _comparison({}, ["a", "b"])},
-                  n_boot=199)
+    t = at.table1(
+        {"P_Free": _comparison({"pcc": [0.8, 0.9]}, ["a", "b"]), "P_Eye": _comparison({}, ["a", "b"])}, n_boot=199
+    )
     wide = at.format_table1(t, digits=2)
     assert list(wide.index) == ["DKL", "DBhat", "PCC", "SIM"] and list(wide.columns) == ["P_Free", "P_Eye"]
     assert wide.at["PCC", "P_Free"].startswith("0.85 [")
@@ -243,9 +271,14 @@ def test_table1_comparisons_pairs():
 
 def test_mos_vs_jpeg_raw_linear_scale():
     images = _images(1, levels=(90, 10))
-    ratings = pd.DataFrame({"image_id": ["c0_90", "c0_90", "c0_10", "c0_10", "c0_10"],
-                            "rater_id": ["a", "b", "a", "b", "c"], "score": [5, 4, 1, 2, 3],
-                            "is_gold": [False, False, False, False, True]})
+    ratings = pd.DataFrame(
+        {
+            "image_id": ["c0_90", "c0_90", "c0_10", "c0_10", "c0_10"],
+            "rater_id": ["a", "b", "a", "b", "c"],
+            "score": [5, 4, 1, 2, 3],
+            "is_gold": [False, False, False, False, True],
+        }
+    )
     m = at.mos_vs_jpeg(ratings, images).set_index("image_id")
     assert m.at["c0_90", "mos"] == pytest.approx(87.5)  # mean 4.5 on 1..5 -> 0..100
     assert m.at["c0_10", "mos"] == pytest.approx(12.5)  # gold rating left out
@@ -266,8 +299,9 @@ def test_mos_vs_jpeg_unrated_and_unknown():
 
 def test_lab_mos_vs_jpeg_rescales_and_flips():
     lab = pd.DataFrame({"img": ["a", "b"], "quality": [10, 90], "dmos": [80.0, 20.0]})
-    out = at.lab_mos_vs_jpeg(lab, dataset="LIVE", level_col="quality", mos_col="dmos", mos_range=(0, 100),
-                             higher_is_better=False)
+    out = at.lab_mos_vs_jpeg(
+        lab, dataset="LIVE", level_col="quality", mos_col="dmos", mos_range=(0, 100), higher_is_better=False
+    )
     assert list(out["mos"]) == pytest.approx([20.0, 80.0]) and list(out["level"]) == [10.0, 90.0]
     five = pd.DataFrame({"level": [1, 2], "mos": [1.0, 5.0]})
     assert list(at.lab_mos_vs_jpeg(five, dataset="x", mos_range=(1, 5))["mos"]) == pytest.approx([0.0, 100.0])
@@ -281,10 +315,24 @@ def test_lab_mos_vs_jpeg_rescales_and_flips():
 
 
 def test_map_grid_selection_highest_and_lowest_quality():
-    images = pd.concat([
-        pd.DataFrame([{"image_id": "c0_none", "path": "p", "width": 60, "height": 40, "content_id": "c0",
-                       "distortion": "none", "level": np.nan}]),
-        _images(3)])
+    images = pd.concat(
+        [
+            pd.DataFrame(
+                [
+                    {
+                        "image_id": "c0_none",
+                        "path": "p",
+                        "width": 60,
+                        "height": 40,
+                        "content_id": "c0",
+                        "distortion": "none",
+                        "level": np.nan,
+                    }
+                ]
+            ),
+            _images(3),
+        ]
+    )
     sel = at.map_grid_selection(images, 2)
     assert list(sel["role"]) == ["highest", "lowest", "highest", "lowest"]
     assert list(sel["image_id"]) == ["c0_90", "c0_10", "c1_90", "c1_10"]

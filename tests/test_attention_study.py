@@ -12,13 +12,30 @@ from saliqa.datasets import tud
 
 
 def _study(points, width=8, height=6):
-    images = pd.DataFrame(dict(image_id=["a"], path=["a.png"], width=[width], height=[height], content_id=["a"],
-                               distortion=["none"], level=[np.nan]))
-    fx = pd.DataFrame(dict(image_id="a", observer_id=1, x=[p[0] for p in points], y=[p[1] for p in points],
-                           source="eye", task="free"))
-    return ast_.AttentionStudy(name="t", simulated=False, images=images, fixations=fx,
-                               experiments={"eye_free": {"source": "eye", "task": "free"}},
-                               comparisons={}, asymmetry_pairs=[], sigma_px=4.0)
+    images = pd.DataFrame(
+        dict(
+            image_id=["a"],
+            path=["a.png"],
+            width=[width],
+            height=[height],
+            content_id=["a"],
+            distortion=["none"],
+            level=[np.nan],
+        )
+    )
+    fx = pd.DataFrame(
+        dict(image_id="a", observer_id=1, x=[p[0] for p in points], y=[p[1] for p in points], source="eye", task="free")
+    )
+    return ast_.AttentionStudy(
+        name="t",
+        simulated=False,
+        images=images,
+        fixations=fx,
+        experiments={"eye_free": {"source": "eye", "task": "free"}},
+        comparisons={},
+        asymmetry_pairs=[],
+        sigma_px=4.0,
+    )
 
 
 def test_scale_study_keeps_pixel_centres():
@@ -59,14 +76,24 @@ def test_tud_mode_from_written_fixture(tmp_path):
     root = tmp_path / "tud"
     root.mkdir()
     Image.fromarray(np.zeros((6, 8, 3), np.uint8)).save(root / "a.png")
-    images = pd.DataFrame(dict(image_id=["a"], path=["a.png"], width=[8], height=[6], content_id=["c"],
-                               distortion=["jpeg"], level=[50]))
-    fx = pd.DataFrame(dict(image_id="a", observer_id=["o1", "o2", "w1", "w2"], x=[1.0, 2.0, 3.0, 4.0],
-                           y=[1.0, 2.0, 3.0, 4.0], source=["eye", "eye", "click", "click"], task="free"))
+    images = pd.DataFrame(
+        dict(image_id=["a"], path=["a.png"], width=[8], height=[6], content_id=["c"], distortion=["jpeg"], level=[50])
+    )
+    fx = pd.DataFrame(
+        dict(
+            image_id="a",
+            observer_id=["o1", "o2", "w1", "w2"],
+            x=[1.0, 2.0, 3.0, 4.0],
+            y=[1.0, 2.0, 3.0, 4.0],
+            source=["eye", "eye", "click", "click"],
+            task="free",
+        )
+    )
     ratings = pd.DataFrame(dict(image_id=["a", "a"], rater_id=["w1", "w2"], score=[3, 4]))
     tud.write_study(root, {"images": images, "fixations": fx, "ratings": ratings})
-    (study,) = ast_.load_studies(tmp_path, n_contents=1, jpeg_levels=(50,), size=(8, 8), seed=0,
-                                 tud_pixels_per_degree=2.0, sigma_deg=2.0)
+    (study,) = ast_.load_studies(
+        tmp_path, n_contents=1, jpeg_levels=(50,), size=(8, 8), seed=0, tud_pixels_per_degree=2.0, sigma_deg=2.0
+    )
     assert study.name == "tud" and not study.simulated and study.sigma_px == 4.0
     assert set(study.experiments) == {"eye_free", "crowd_free"}
     assert study.comparisons == {"P_Free": ("eye_free", "crowd_free")}
@@ -75,8 +102,9 @@ def test_tud_mode_from_written_fixture(tmp_path):
 
 
 def test_real_osie_and_bubbleview_studies(shared_data):
-    (osie_s, bv_s) = ast_.load_studies(shared_data, n_contents=1, jpeg_levels=(50,), size=(8, 8), seed=0,
-                                       n_real_images=2, map_scale=0.25)
+    (osie_s, bv_s) = ast_.load_studies(
+        shared_data, n_contents=1, jpeg_levels=(50,), size=(8, 8), seed=0, n_real_images=2, map_scale=0.25
+    )
     assert osie_s.name == "osie" and bv_s.name == "bubbleview"
     assert osie_s.images["width"].tolist() == [200, 200]  # 800 x 0.25
     assert osie_s.sigma_px == pytest.approx(2 * 800 / 33.7 * 0.25)

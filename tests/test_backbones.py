@@ -116,9 +116,7 @@ def test_lite0_package_file_is_preferred(tmp_path: Path, monkeypatch: pytest.Mon
 
 
 def test_lite0_key_mapping_matches_reference_implementation(tmp_path: Path) -> None:
-    ref_pkg = pytest.importorskip(
-        "efficientnet_lite_pytorch", reason="efficientnet-lite-pytorch not installed"
-    )
+    ref_pkg = pytest.importorskip("efficientnet_lite_pytorch", reason="efficientnet-lite-pytorch not installed")
     torch.manual_seed(2)
     reference = ref_pkg.EfficientNet.from_name("efficientnet-lite0").eval()
     with torch.no_grad():  # non-trivial BN statistics
@@ -152,9 +150,7 @@ def _imagenet_batch(mean: tuple[float, ...], std: tuple[float, ...]) -> torch.Te
 def test_offline_imagenet_weights_are_real(name: str) -> None:
     location = weights.locate(name)
     if not location.found:
-        pytest.skip(
-            f"{name}: offline ImageNet weights not installed (run scripts/install_offline_weights.py)"
-        )
+        pytest.skip(f"{name}: offline ImageNet weights not installed (run scripts/install_offline_weights.py)")
     bb = build(name, pretrained=True)
     assert bb.pretrained_loaded is True
     assert bb.weights.startswith("imagenet") and str(location.path) in bb.weights
@@ -170,9 +166,7 @@ def _run_script(*args: str, env_home: Path) -> subprocess.CompletedProcess[str]:
     import os
 
     env = dict(os.environ, TORCH_HOME=str(env_home))
-    return subprocess.run(
-        [sys.executable, str(SCRIPT), *args], capture_output=True, text=True, timeout=120, env=env
-    )
+    return subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True, timeout=120, env=env)
 
 
 def test_install_script_check_reports_missing_and_present(tmp_path: Path) -> None:

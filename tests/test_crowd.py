@@ -18,14 +18,16 @@ def _study() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     C: failed the quiz; D: 69 % test accuracy (loses everything, gold included);
     E: 60 answers (keeps its first 50 by answer_order); G: free viewing, no quiz / tests.
     """
-    workers = pd.DataFrame({
-        "worker_id": ["A", "B", "C", "D", "E", "F", "G"],
-        "campaign": ["iqa"] * 6 + ["free"],
-        "country": ["USA", "IND", "VEN", "VEN", "SRB", "USA", "VEN"],
-        "platform_accuracy": [0.79, 0.801, 0.95, 0.95, 0.95, 0.80, 0.9],
-        "passed_quiz": pd.array([True, True, False, True, True, True, pd.NA], dtype="boolean"),
-        "test_accuracy": [1.0, 1.0, np.nan, 0.69, 0.9, 1.0, np.nan],
-    })
+    workers = pd.DataFrame(
+        {
+            "worker_id": ["A", "B", "C", "D", "E", "F", "G"],
+            "campaign": ["iqa"] * 6 + ["free"],
+            "country": ["USA", "IND", "VEN", "VEN", "SRB", "USA", "VEN"],
+            "platform_accuracy": [0.79, 0.801, 0.95, 0.95, 0.95, 0.80, 0.9],
+            "passed_quiz": pd.array([True, True, False, True, True, True, pd.NA], dtype="boolean"),
+            "test_accuracy": [1.0, 1.0, np.nan, 0.69, 0.9, 1.0, np.nan],
+        }
+    )
     n_answers = {"A": 4, "B": 5, "C": 0, "D": 6, "E": 60, "F": 3}
     rows, clicks = [], []
     rng = np.random.default_rng(0)
@@ -33,24 +35,67 @@ def _study() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         order = rng.permutation(n) if w == "E" else np.arange(n)
         for k in range(n):
             img = f"img{k:02d}"
-            rows.append({"image_id": img, "rater_id": w, "score": 3, "is_gold": False, "campaign": "iqa",
-                         "answer_order": int(order[k])})
+            rows.append(
+                {
+                    "image_id": img,
+                    "rater_id": w,
+                    "score": 3,
+                    "is_gold": False,
+                    "campaign": "iqa",
+                    "answer_order": int(order[k]),
+                }
+            )
             for _ in range(2):
-                clicks.append({"image_id": img, "observer_id": w, "x": 1.0, "y": 1.0, "source": "click",
-                               "task": "iqa", "answer_order": int(order[k])})
+                clicks.append(
+                    {
+                        "image_id": img,
+                        "observer_id": w,
+                        "x": 1.0,
+                        "y": 1.0,
+                        "source": "click",
+                        "task": "iqa",
+                        "answer_order": int(order[k]),
+                    }
+                )
     # two gold answers for A, B and D
     for w in ("A", "B", "D"):
         for g in range(2):
-            rows.append({"image_id": f"gold{g}", "rater_id": w, "score": 4, "is_gold": True, "campaign": "iqa",
-                         "answer_order": 1000 + g})
+            rows.append(
+                {
+                    "image_id": f"gold{g}",
+                    "rater_id": w,
+                    "score": 4,
+                    "is_gold": True,
+                    "campaign": "iqa",
+                    "answer_order": 1000 + g,
+                }
+            )
     # G: 7 free-viewing answers with 3 clicks each; plus eye fixations that are never screened
     for k in range(7):
         for _ in range(3):
-            clicks.append({"image_id": f"img{k:02d}", "observer_id": "G", "x": 2.0, "y": 2.0, "source": "click",
-                           "task": "free", "answer_order": k})
+            clicks.append(
+                {
+                    "image_id": f"img{k:02d}",
+                    "observer_id": "G",
+                    "x": 2.0,
+                    "y": 2.0,
+                    "source": "click",
+                    "task": "free",
+                    "answer_order": k,
+                }
+            )
     for _ in range(4):
-        clicks.append({"image_id": "img00", "observer_id": "eye01", "x": 0.0, "y": 0.0, "source": "eye",
-                       "task": "free", "answer_order": pd.NA})
+        clicks.append(
+            {
+                "image_id": "img00",
+                "observer_id": "eye01",
+                "x": 0.0,
+                "y": 0.0,
+                "source": "eye",
+                "task": "free",
+                "answer_order": pd.NA,
+            }
+        )
     ratings = pd.DataFrame(rows)
     fixations = pd.DataFrame(clicks).astype({"answer_order": "Int64"})
     return workers, ratings, fixations
@@ -65,13 +110,35 @@ def test_screening_rules_exact_counts():
     workers, ratings, fixations = _study()
     res = crowd.screen_workers(workers, ratings, fixations)
     status = dict(zip(res.status["worker_id"], res.status["removed_by"]))
-    assert status == {"A": "platform_accuracy", "B": "kept", "C": "quiz", "D": "test_accuracy",
-                      "E": "kept", "F": "platform_accuracy", "G": "kept"}
-    assert _count(res, "input", "iqa") == {"step": "input", "campaign": "iqa", "applied": True, "workers": 6,
-                                           "answers": 78, "ratings": 78, "gold_ratings": 6, "clicks": 156}
+    assert status == {
+        "A": "platform_accuracy",
+        "B": "kept",
+        "C": "quiz",
+        "D": "test_accuracy",
+        "E": "kept",
+        "F": "platform_accuracy",
+        "G": "kept",
+    }
+    assert _count(res, "input", "iqa") == {
+        "step": "input",
+        "campaign": "iqa",
+        "applied": True,
+        "workers": 6,
+        "answers": 78,
+        "ratings": 78,
+        "gold_ratings": 6,
+        "clicks": 156,
+    }
     assert _count(res, "platform_accuracy", "iqa") | {} == {
-        "step": "platform_accuracy", "campaign": "iqa", "applied": True, "workers": 2, "answers": 7, "ratings": 7,
-        "gold_ratings": 2, "clicks": 14}
+        "step": "platform_accuracy",
+        "campaign": "iqa",
+        "applied": True,
+        "workers": 2,
+        "answers": 7,
+        "ratings": 7,
+        "gold_ratings": 2,
+        "clicks": 14,
+    }
     assert _count(res, "quiz", "iqa")["workers"] == 1 and _count(res, "quiz", "iqa")["answers"] == 0
     d = _count(res, "test_accuracy", "iqa")
     assert (d["workers"], d["answers"], d["ratings"], d["gold_ratings"], d["clicks"]) == (1, 6, 6, 2, 12)
@@ -79,7 +146,12 @@ def test_screening_rules_exact_counts():
     assert (cap["workers"], cap["answers"], cap["ratings"], cap["gold_ratings"], cap["clicks"]) == (0, 10, 10, 0, 20)
     kept = _count(res, "kept", "iqa")
     assert (kept["workers"], kept["answers"], kept["ratings"], kept["gold_ratings"], kept["clicks"]) == (
-        2, 55, 55, 2, 110)
+        2,
+        55,
+        55,
+        2,
+        110,
+    )
     # bookkeeping: input = removed by every rule + kept
     for col in ("workers", "answers", "ratings", "gold_ratings", "clicks"):
         c = res.counts.loc[res.counts["campaign"] == "iqa"].set_index("step")[col]
@@ -111,8 +183,9 @@ def test_answer_cap_keeps_first_fifty_by_answer_order():
 def test_answer_cap_without_order_column_uses_row_order_and_warns():
     workers, ratings, fixations = _study()
     with pytest.warns(UserWarning, match="first appearance"):
-        res = crowd.screen_workers(workers, ratings.drop(columns="answer_order"),
-                                    fixations.drop(columns="answer_order"))
+        res = crowd.screen_workers(
+            workers, ratings.drop(columns="answer_order"), fixations.drop(columns="answer_order")
+        )
     e = res.ratings.loc[res.ratings["rater_id"] == "E", "image_id"]
     assert list(e) == [f"img{k:02d}" for k in range(50)]
 
@@ -125,8 +198,9 @@ def test_eye_fixations_pass_through():
 
 def test_rules_can_be_disabled():
     workers, ratings, fixations = _study()
-    res = crowd.screen_workers(workers, ratings, fixations, rules=crowd.seed000_worker_rules(None, False, None),
-                               max_answers_per_worker=None)
+    res = crowd.screen_workers(
+        workers, ratings, fixations, rules=crowd.seed000_worker_rules(None, False, None), max_answers_per_worker=None
+    )
     assert len(res.kept) == 7 and len(res.ratings) == len(ratings)
     assert res.rules == ("answer_cap",)
     assert list(res.counts.loc[res.counts["campaign"] == "iqa", "step"]) == ["input", "answer_cap", "kept"]
@@ -146,11 +220,23 @@ def test_rules_compose_with_their_thresholds():
     """Seed 003's "acceptance rates > 75 %" is the platform rule on another column."""
     workers, ratings, fixations = _study()
     workers = workers.assign(acceptance_rate=[0.70, 0.76, 0.9, 0.9, 0.75, 0.9, 0.9])
-    res = crowd.screen_workers(workers, ratings, fixations, max_answers_per_worker=None,
-                               rules=(crowd.PlatformAccuracy(0.75, column="acceptance_rate"),))
+    res = crowd.screen_workers(
+        workers,
+        ratings,
+        fixations,
+        max_answers_per_worker=None,
+        rules=(crowd.PlatformAccuracy(0.75, column="acceptance_rate"),),
+    )
     status = dict(zip(res.status["worker_id"], res.status["removed_by"]))
-    assert status == {"A": "acceptance_rate", "B": "kept", "C": "kept", "D": "kept", "E": "acceptance_rate",
-                      "F": "kept", "G": "kept"}
+    assert status == {
+        "A": "acceptance_rate",
+        "B": "kept",
+        "C": "kept",
+        "D": "kept",
+        "E": "acceptance_rate",
+        "F": "kept",
+        "G": "kept",
+    }
     assert res.rules == ("acceptance_rate", "answer_cap")
     assert res.parameters["acceptance_rate"] == {"min_accuracy": 0.75, "column": "acceptance_rate"}
     assert list(res.kept["worker_id"]) == ["B", "C", "D", "F", "G"]
@@ -190,8 +276,9 @@ def test_campaign_summary_arithmetic():
     answers = crowd.answers_table(ratings, fixations)
     res = crowd.screen_workers(workers, ratings, fixations)
     trusted = crowd.answers_table(res.ratings, res.fixations)
-    s = crowd.campaign_summary(workers, answers, pay=crowd.SEED000_PAY, duration_hours=crowd.SEED000_DURATION_HOURS,
-                               trusted_answers=trusted).set_index("campaign")
+    s = crowd.campaign_summary(
+        workers, answers, pay=crowd.SEED000_PAY, duration_hours=crowd.SEED000_DURATION_HOURS, trusted_answers=trusted
+    ).set_index("campaign")
     iqa, free = s.loc["iqa"], s.loc["free"]
     assert iqa["workers"] == 6 and iqa["countries"] == 4
     assert iqa["passed_quiz"] == 5 and iqa["passed_quiz_pct"] == pytest.approx(500 / 6)
@@ -247,8 +334,9 @@ def test_country_distribution_groups_below_one_percent():
     # 200 free workers: X 1 (0.5 % -> OTH), Y 2 (exactly 1 % -> kept), Z 197
     # 100 iqa workers: X 5 (5 %), W 1 (1 %, kept), Z 94
     countries = ["X"] + ["Y"] * 2 + ["Z"] * 197 + ["X"] * 5 + ["W"] + ["Z"] * 94
-    workers = pd.DataFrame({"worker_id": [f"w{i}" for i in range(300)], "campaign": ["free"] * 200 + ["iqa"] * 100,
-                            "country": countries})
+    workers = pd.DataFrame(
+        {"worker_id": [f"w{i}" for i in range(300)], "campaign": ["free"] * 200 + ["iqa"] * 100, "country": countries}
+    )
     each = crowd.country_distribution(workers, basis="each")
     f = each.loc[each["campaign"] == "free"].set_index("country")["n_workers"].to_dict()
     assert f == {"Z": 197, "Y": 2, "OTH": 1}
@@ -333,8 +421,13 @@ def test_screen_by_test_questions_order_and_errors():
 def test_drop_removed_drops_all_ratings_of_removed_workers():
     from saliqa.screening import drop_removed
 
-    ratings = pd.DataFrame({"image_id": [1, 2, 1, 2, 3], "rater_id": ["steady", "steady", "poor", "poor", "poor"],
-                            "score": [1.0, 2, 3, 4, 5]})
+    ratings = pd.DataFrame(
+        {
+            "image_id": [1, 2, 1, 2, 3],
+            "rater_id": ["steady", "steady", "poor", "poor", "poor"],
+            "score": [1.0, 2, 3, 4, 5],
+        }
+    )
     screening = crowd.screen_by_test_questions(_answers())
     with pytest.warns(UserWarning, match=r"dropped 1 of 2 units \(3 of 5 ratings\)"):
         kept = drop_removed(ratings, screening, id_columns="rater_id")

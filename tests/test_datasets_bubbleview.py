@@ -180,8 +180,11 @@ def test_timestamps_of_the_real_clicks_and_movements(root: Path) -> None:
     assert (np.diff(t)[np.diff(timed["order"].to_numpy()) == 1] >= 0).all()  # non-decreasing in a sequence
     last = timed.groupby(["campaign", "observer_id"], observed=True)["time_ms"].max().groupby("campaign").median()
     assert last["bubbleview_clicks"] <= 10_000 and last["bubbleview_mouse"] <= 5_000  # 10 s / 5 s viewing
-    with pytest.raises(ValueError, match=r"osie30x30\.mat: bubble\(1\)\.userdata\(1\)\.fixations: field 'enc_time' "
-                       r"holds '2016-04-20 12:53:12'.*enc_time='timestamps'"):
+    with pytest.raises(
+        ValueError,
+        match=r"osie30x30\.mat: bubble\(1\)\.userdata\(1\)\.fixations: field 'enc_time' "
+        r"holds '2016-04-20 12:53:12'.*enc_time='timestamps'",
+    ):
         bv.load_fixations(root, kinds=[bv.KINDS["clicks"].replace(enc_time="durations")])
 
 
@@ -218,8 +221,9 @@ def _bubble(path: Path, images: dict[str, list[tuple[list, list]]], impath: str 
         fixations = []
         for enc, times in sequences:
             stamps = _cell(times) if times and isinstance(times[0], str) else np.array(times, float).reshape(-1, 1)
-            fixations.append({"enc": np.array(enc, float).reshape(-1, 2), "rec": np.empty((0, 0), np.uint8),
-                              "enc_time": stamps})
+            fixations.append(
+                {"enc": np.array(enc, float).reshape(-1, 2), "rec": np.empty((0, 0), np.uint8), "enc_time": stamps}
+            )
         users.append(_struct_array(fixations=fixations))
     columns["userdata"] = users
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -228,14 +232,22 @@ def _bubble(path: Path, images: dict[str, list[tuple[list, list]]], impath: str 
 
 def _osie_like(folder: Path) -> None:
     """Two images; eye file: 0.8 x 1-based, durations, 2 participants; clicks: 0-based."""
-    _bubble(folder / "osie-eye-official.mat", {
-        "1004.jpg": [([[0.8, 0.8], [8.0, 4.0]], ["80", "177"]), ([[639.2, 479.2]], ["50"])],
-        "1005.jpg": [([[80.0, 40.0]], ["30"]), ([[16.0, 8.0]], ["40"])],
-    }, impath="targets_osie")
-    _bubble(folder / "osie30x30.mat", {
-        "1004.jpg": [([[0.0, 0.0], [639.9, 10.0]], ["2016-04-20 12:53:12", "2016-04-20 12:53:14"])],
-        "1005.jpg": [([[320.0, 240.0]], ["2016-04-20 12:53:20"])],  # one click: squeezed by scipy
-    }, impath="targets_osie")
+    _bubble(
+        folder / "osie-eye-official.mat",
+        {
+            "1004.jpg": [([[0.8, 0.8], [8.0, 4.0]], ["80", "177"]), ([[639.2, 479.2]], ["50"])],
+            "1005.jpg": [([[80.0, 40.0]], ["30"]), ([[16.0, 8.0]], ["40"])],
+        },
+        impath="targets_osie",
+    )
+    _bubble(
+        folder / "osie30x30.mat",
+        {
+            "1004.jpg": [([[0.0, 0.0], [639.9, 10.0]], ["2016-04-20 12:53:12", "2016-04-20 12:53:14"])],
+            "1005.jpg": [([[320.0, 240.0]], ["2016-04-20 12:53:20"])],  # one click: squeezed by scipy
+        },
+        impath="targets_osie",
+    )
 
 
 def test_osie_defaults_on_a_fixture(tmp_path: Path) -> None:
@@ -266,14 +278,22 @@ def test_another_release_sizes_from_the_images_timestamps_and_1_based(tmp_path: 
     (tmp_path / "targets_web").mkdir()
     Image.new("RGB", (100, 50)).save(tmp_path / "targets_web" / "a.png")
     Image.new("RGB", (30, 60)).save(tmp_path / "targets_web" / "b.png")
-    _bubble(tmp_path / "web_eye.mat", {
-        "a.png": [([[1, 1], [100, 50]], ["334", "448"])],
-        "b.png": [([[30, 60], [5, 5], [6, 6]], ["10", "20", "45"])],
-    }, impath="targets_web")
-    _bubble(tmp_path / "web10x30.mat", {
-        "a.png": [([[0, 0], [99.5, 10]], ["2016-04-30 20:07:31", "2016-04-30 20:07:33"])],
-        "b.png": [([[29.9, 70.0]], ["2016-04-30 20:08:00"])],  # below b.png: 70 >= 60
-    }, impath="targets_web")
+    _bubble(
+        tmp_path / "web_eye.mat",
+        {
+            "a.png": [([[1, 1], [100, 50]], ["334", "448"])],
+            "b.png": [([[30, 60], [5, 5], [6, 6]], ["10", "20", "45"])],
+        },
+        impath="targets_web",
+    )
+    _bubble(
+        tmp_path / "web10x30.mat",
+        {
+            "a.png": [([[0, 0], [99.5, 10]], ["2016-04-30 20:07:31", "2016-04-30 20:07:33"])],
+            "b.png": [([[29.9, 70.0]], ["2016-04-30 20:08:00"])],  # below b.png: 70 >= 60
+        },
+        impath="targets_web",
+    )
     files = {
         "eye": bv.Kind("web_eye.mat", "eye", "eye", origin=1, enc_time="timestamps"),
         "clicks": bv.Kind("web10x30.mat", "click", "web_clicks", origin=0, enc_time="timestamps"),
@@ -291,8 +311,9 @@ def test_another_release_sizes_from_the_images_timestamps_and_1_based(tmp_path: 
     assert clicks["time_ms"].tolist() == [0, 2000, 0]
     assert clicks[["x", "y"]].to_numpy().tolist() == [[0, 0], [99.5, 10], [29, 59]]  # the last clipped into [0, w - 1]
     # the same eye file read as durations, and found through targets= instead of impath
-    durations = bv.load_fixations(tmp_path, kinds=[files["eye"].replace(enc_time="durations")], scale=1.0,
-                                  image_size=None, targets="targets_web")
+    durations = bv.load_fixations(
+        tmp_path, kinds=[files["eye"].replace(enc_time="durations")], scale=1.0, image_size=None, targets="targets_web"
+    )
     assert durations["duration_ms"].tolist() == [334, 448, 10, 20, 45] and "time_ms" not in durations
     images = bv.load_images(tmp_path, kinds=[files["eye"]])
     assert images["image_id"].tolist() == ["a", "b"] and images["width"].tolist() == [100, 30]
@@ -336,8 +357,11 @@ def test_bad_parameters_are_named(tmp_path: Path) -> None:
 def test_files_in_the_wrong_form_are_named(tmp_path: Path) -> None:
     clicks = bv.Kind("c.mat", "click", "c", origin=0, enc_time="timestamps")
     _bubble(tmp_path / "c.mat", {"a.jpg": [([[1, 2]], ["yesterday"])]})
-    with pytest.raises(ValueError, match=r"c\.mat: bubble\(1\)\.userdata\(1\)\.fixations: field 'enc_time' holds "
-                       r"'yesterday'.*expected time stamps"):
+    with pytest.raises(
+        ValueError,
+        match=r"c\.mat: bubble\(1\)\.userdata\(1\)\.fixations: field 'enc_time' holds "
+        r"'yesterday'.*expected time stamps",
+    ):
         bv.load_fixations(tmp_path, kinds=[clicks])
     _bubble(tmp_path / "c.mat", {"a.jpg": [([[1, 2]], [5.0]), ([[1, 2], [3, 4]], [-1.0, 20.0])]})
     with pytest.raises(ValueError, match=r"bubble\(1\)\.userdata\(2\).*holds -1\.0.*durations in ms"):
@@ -348,8 +372,15 @@ def test_files_in_the_wrong_form_are_named(tmp_path: Path) -> None:
         bv.load_fixations(tmp_path, kinds=[clicks])
     assert len(bv.load_fixations(tmp_path, kinds=[clicks.replace(enc_time="ignore")])) == 2  # not read
     path = tmp_path / "c.mat"
-    scipy.io.savemat(path, {"bubble": _struct_array(filename=["a.jpg"], userdata=[_struct_array(
-        fixations=[{"enc": np.ones((2, 3)), "enc_time": _cell(["1", "2"])}])])})
+    scipy.io.savemat(
+        path,
+        {
+            "bubble": _struct_array(
+                filename=["a.jpg"],
+                userdata=[_struct_array(fixations=[{"enc": np.ones((2, 3)), "enc_time": _cell(["1", "2"])}])],
+            )
+        },
+    )
     with pytest.raises(ValueError, match=r"userdata\(1\)\.fixations: field 'enc' has shape \(2, 3\); expected N x 2"):
         bv.load_fixations(tmp_path, kinds=[clicks])
     scipy.io.savemat(path, {"bubble": _struct_array(filename=["a.jpg"])})

@@ -27,8 +27,15 @@ def temp_cache(tmp_path, monkeypatch) -> Path:
 def test_photographs_load_offline_as_uint8_rgb():
     names = builtin.photographs()
     assert set(names) == {
-        "astronaut", "chelsea", "coffee", "rocket", "hubble_deep_field", "motorcycle",
-        "camera", "moon", "coins",
+        "astronaut",
+        "chelsea",
+        "coffee",
+        "rocket",
+        "hubble_deep_field",
+        "motorcycle",
+        "camera",
+        "moon",
+        "coins",
     }
     grey = {n for n in names if builtin.is_grey(n)}
     assert grey == {"camera", "moon", "coins"}
@@ -36,9 +43,7 @@ def test_photographs_load_offline_as_uint8_rgb():
         image = builtin.load_photo(name)
         assert image.dtype == np.uint8 and image.ndim == 3 and image.shape[2] == 3
         assert image.shape[:2] == builtin.PHOTOS[name].shape
-        channels_equal = np.array_equal(image[..., 0], image[..., 1]) and np.array_equal(
-            image[..., 0], image[..., 2]
-        )
+        channels_equal = np.array_equal(image[..., 0], image[..., 1]) and np.array_equal(image[..., 0], image[..., 2])
         assert channels_equal == (name in grey), name
         assert image.std() > 10, name  # a real photograph, not a constant
     copy = builtin.load_photo("astronaut")
@@ -75,18 +80,14 @@ def test_contents_deterministic_real_and_flagged():
     other = builtin.contents(12, size=SIZE, seed=4)
     assert [c.content_id for c in other] != [c.content_id for c in a]
     # a prefix of a larger selection
-    assert [c.content_id for c in builtin.contents(5, size=SIZE, seed=3)] == [
-        c.content_id for c in a[:5]
-    ]
+    assert [c.content_id for c in builtin.contents(5, size=SIZE, seed=3)] == [c.content_id for c in a[:5]]
 
 
 def test_astronaut_full_crop_is_the_photo_resized():
     full = next(c for c in builtin.contents(37, size=(64, 64)) if c.content_id == "astronaut-0")
     assert full.crop_box == (0, 0, 512, 512) and not full.is_grey
     assert full.image.std() > 10
-    reference = np.asarray(
-        Image.fromarray(builtin.load_photo("astronaut")).resize((64, 64), Image.Resampling.LANCZOS)
-    )
+    reference = np.asarray(Image.fromarray(builtin.load_photo("astronaut")).resize((64, 64), Image.Resampling.LANCZOS))
     np.testing.assert_array_equal(full.image, reference)
 
 
@@ -125,13 +126,9 @@ def test_upsampling_warns():
 
 def test_distorted_set_table_files_and_jpeg_levels(temp_cache):
     levels = (90, 50, 10)
-    table = builtin.distorted_set(
-        3, "jpeg", levels=levels, size=SIZE, seed=1, include_reference=True
-    )
+    table = builtin.distorted_set(3, "jpeg", levels=levels, size=SIZE, seed=1, include_reference=True)
     validate(table, "images")
-    assert list(table.columns[:7]) == list(
-        ("image_id", "path", "width", "height", "content_id", "distortion", "level")
-    )
+    assert list(table.columns[:7]) == list(("image_id", "path", "width", "height", "content_id", "distortion", "level"))
     assert len(table) == 3 * (1 + len(levels)) and table["image_id"].is_unique
     assert (table["width"] == SIZE[1]).all() and (table["height"] == SIZE[0]).all()
     refs = table[table["distortion"] == "none"]
@@ -162,9 +159,7 @@ def test_distorted_set_table_files_and_jpeg_levels(temp_cache):
 
 
 def test_distorted_set_deterministic_and_cached(temp_cache, tmp_path_factory, monkeypatch):
-    kwargs = dict(
-        distortion="white_noise", levels=(5, 20), size=SIZE, seed=2, include_reference=True
-    )
+    kwargs = dict(distortion="white_noise", levels=(5, 20), size=SIZE, seed=2, include_reference=True)
     first = builtin.distorted_set(3, **kwargs)
     mtimes = {p: Path(p).stat().st_mtime_ns for p in first["path"]}
     second = builtin.distorted_set(3, **kwargs)
@@ -176,15 +171,11 @@ def test_distorted_set_deterministic_and_cached(temp_cache, tmp_path_factory, mo
     other = tmp_path_factory.mktemp("other-cache")
     monkeypatch.setenv("SALIQA_CACHE", str(other))
     third = builtin.distorted_set(3, **kwargs)
-    pd.testing.assert_frame_equal(
-        first.drop(columns="path"), third.drop(columns="path")
-    )
+    pd.testing.assert_frame_equal(first.drop(columns="path"), third.drop(columns="path"))
     for a, b in zip(first["path"], third["path"]):
         np.testing.assert_array_equal(builtin.load_image(a), builtin.load_image(b))
     # a different seed selects other contents and other noise
-    assert set(builtin.distorted_set(3, **{**kwargs, "seed": 7})["content_id"]) != set(
-        first["content_id"]
-    )
+    assert set(builtin.distorted_set(3, **{**kwargs, "seed": 7})["content_id"]) != set(first["content_id"])
 
 
 def test_distorted_set_options_key_the_cache():

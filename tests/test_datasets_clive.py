@@ -33,7 +33,8 @@ def _release(root: Path, *, names=NAMES, mos=None, std=True, images=True) -> Pat
             folder = rel / "Images" / ("trainingImages" if n.startswith("t") else "")
             size = (12, 10) if i == 3 else (16, 16)  # (width, height)
             Image.fromarray(np.full((size[1], size[0], 3), 40 * i, np.uint8)).save(
-                folder / n, format="JPEG" if n.lower().endswith(".jpg") else "BMP")
+                folder / n, format="JPEG" if n.lower().endswith(".jpg") else "BMP"
+            )
     return rel
 
 

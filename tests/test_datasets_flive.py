@@ -65,8 +65,13 @@ def test_real_patches_table(real_db: Path):
 def test_real_database_and_located_patches(real_db: Path):
     db = flive.load_database(real_db)
     assert db.ratings is None and db.patch_mos is None
-    assert db.files == {"labels_image.csv": True, "labels640.csv": True, "labels=640_padded.csv": False,
-                        "labels_patch.csv": False, "patches/": True}
+    assert db.files == {
+        "labels_image.csv": True,
+        "labels640.csv": True,
+        "labels=640_padded.csv": False,
+        "labels_patch.csv": False,
+        "patches/": True,
+    }
     assert not db.images_present and not db.patch_files_present
     located = flive.locate_patches(real_db)
     validate(located, "patches")
@@ -93,11 +98,29 @@ def _wide_rows(names: list[str], sizes: np.ndarray, boxes: np.ndarray, mos_img, 
         row: dict = {"name_patch": f"patches/{Path(name).name}"}
         for k in (1, 2, 3):
             left, top, right, bottom = (int(v) for v in bx[k - 1])
-            row.update({f"mos_patch_{k}": mp[k - 1], f"width_patch_{k}": right - left,
-                        f"height_patch_{k}": bottom - top, f"top_patch_{k}": top, f"left_patch_{k}": left,
-                        f"bottom_patch_{k}": bottom, f"right_patch_{k}": right})
-        row.update({"mos_image": mi, "name_image": name, "width_image": int(w), "height_image": int(h),
-                    "top_image": 0, "left_image": 0, "bottom_image": int(h), "right_image": int(w)})
+            row.update(
+                {
+                    f"mos_patch_{k}": mp[k - 1],
+                    f"width_patch_{k}": right - left,
+                    f"height_patch_{k}": bottom - top,
+                    f"top_patch_{k}": top,
+                    f"left_patch_{k}": left,
+                    f"bottom_patch_{k}": bottom,
+                    f"right_patch_{k}": right,
+                }
+            )
+        row.update(
+            {
+                "mos_image": mi,
+                "name_image": name,
+                "width_image": int(w),
+                "height_image": int(h),
+                "top_image": 0,
+                "left_image": 0,
+                "bottom_image": int(h),
+                "right_image": int(w),
+            }
+        )
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -132,7 +155,8 @@ def _write_fixture(root: Path, real_db: Path | None, *, crop=P.crop_patch) -> Pa
             decoded = np.asarray(im.convert("RGB"))
         for k in (1, 2, 3):
             Image.fromarray(np.ascontiguousarray(crop(decoded, bx[k - 1]))).save(
-                db / flive.patch_file_name(name, k), quality=95)
+                db / flive.patch_file_name(name, k), quality=95
+            )
         names.append(name)
         sizes.append((w, h))
         boxes.append(bx)
@@ -141,7 +165,8 @@ def _write_fixture(root: Path, real_db: Path | None, *, crop=P.crop_patch) -> Pa
     mos_patch = np.column_stack([mos_img + 2, mos_img, mos_img - 2])
     _wide_rows(names, np.array(sizes), np.array(boxes), mos_img, mos_patch).to_csv(db / "labels640.csv", index=False)
     pd.DataFrame({"name": [*names, "blur_dataset/motion0001.jpg"], "mos": [*mos_img, 50.0]}).to_csv(
-        db / "labels_image.csv", index=False)
+        db / "labels_image.csv", index=False
+    )
     return db
 
 
@@ -223,7 +248,7 @@ def test_box_outside_picture_named(tmp_path: Path):
 def test_bad_mos_and_duplicates_named(tmp_path: Path):
     db = _minimal(tmp_path)
     pd.DataFrame({"name": ["a/x.jpg", "a/y.jpg"], "mos": [50.0, "n/a"]}).to_csv(db / "labels_image.csv", index=False)
-    with pytest.raises(ValueError, match=r"labels_image.csv: row 1 \(CSV line 3\) column 'mos' = 'n/a'"):
+    with pytest.raises(ValueError, match=r"labels_image.csv: row 1 \(CSV line 3\) field 'mos' = 'n/a'"):
         flive.load_images(db)
     pd.DataFrame({"name": ["a/x.jpg", "a/x.jpg"], "mos": [50.0, 60.0]}).to_csv(db / "labels_image.csv", index=False)
     with pytest.raises(ValueError, match="row 1 .* repeats picture 'a/x.jpg'"):
@@ -245,12 +270,18 @@ def test_padded_file_splits_and_patch_labels(tmp_path: Path):
     padded["is_valid"] = [True, False]
     padded.to_csv(db / "labels=640_padded.csv", index=False)
     pd.DataFrame({"name": ["a/x.jpg", "a/y.jpg", "b/p.jpg", "b/q.jpg"], "mos": [50.0, 60.0, 40.0, 45.0]}).to_csv(
-        db / "labels_image.csv", index=False)
+        db / "labels_image.csv", index=False
+    )
     pd.DataFrame({"name": ["patches/p.jpg_patch_1.jpg", "patches/q.jpg_patch_3.jpg"], "mos": [11.0, 12.0]}).to_csv(
-        db / "labels_patch.csv", index=False)
+        db / "labels_patch.csv", index=False
+    )
     t = flive.load_images(db)
-    assert t.set_index("image_id")["split"].to_dict() == {"a/x.jpg": "test", "a/y.jpg": "test", "b/p.jpg": "val",
-                                                          "b/q.jpg": "train"}
+    assert t.set_index("image_id")["split"].to_dict() == {
+        "a/x.jpg": "test",
+        "a/y.jpg": "test",
+        "b/p.jpg": "val",
+        "b/q.jpg": "train",
+    }
     pm = flive.load_patch_mos(db)
     assert pm["image_file"].tolist() == ["p.jpg", "q.jpg"] and pm["patch_index"].tolist() == [1, 3]
     dbase = flive.load_database(db)

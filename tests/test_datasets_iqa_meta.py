@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import require
+
 from saliqa.datasets import iqa_meta
 from saliqa.datasets.tables import validate
 
@@ -53,7 +53,11 @@ def test_live_is_dmos_without_levels(root: Path) -> None:
     live = iqa_meta.load_mos_table(root, "live")
     assert (live["mos_kind"] == "dmos").all() and live.attrs["higher_is_better"] is False
     assert live["distortion"].value_counts().to_dict() == {
-        "jpeg": 175, "jpeg2000": 169, "white_noise": 145, "gaussian_blur": 145, "fast_fading": 145,
+        "jpeg": 175,
+        "jpeg2000": 169,
+        "white_noise": 145,
+        "gaussian_blur": 145,
+        "fast_fading": 145,
     }
     assert live["level"].isna().all() and live["width"].isna().all()
     jpeg = iqa_meta.jpeg_subset(live)
@@ -126,13 +130,18 @@ def test_errors(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown IQA dataset"):
         iqa_meta.load_mos_table(tmp_path, "not-a-dataset")
     good = pd.DataFrame(
-        {"ref_name": ["I01.BMP"] * 2, "dist_name": ["i01_10_1.bmp", "i01_10_2.bmp"], "mos": [5.0, 4.0], "std": [0.1, 0.2]}
+        {
+            "ref_name": ["I01.BMP"] * 2,
+            "dist_name": ["i01_10_1.bmp", "i01_10_2.bmp"],
+            "mos": [5.0, 4.0],
+            "std": [0.1, 0.2],
+        }
     )
     root = _meta(tmp_path, "meta_info_TID2013Dataset.csv", good.drop(columns="mos"))
     with pytest.raises(ValueError, match=r"meta_info_TID2013Dataset\.csv.*'mos'"):
         iqa_meta.load_mos_table(root, "tid2013")
     _meta(tmp_path, "meta_info_TID2013Dataset.csv", good.assign(mos=[5.0, np.nan]))
-    with pytest.raises(ValueError, match=r"row 1 \('i01_10_2\.bmp'\)"):
+    with pytest.raises(ValueError, match=r"row 1 \(CSV line 3\) \('i01_10_2\.bmp'\) field 'mos'"):
         iqa_meta.load_mos_table(root, "tid2013")
     _meta(tmp_path, "meta_info_TID2013Dataset.csv", good.assign(dist_name=["i01_10_1.bmp", "x.bmp"]))
     with pytest.raises(ValueError, match="row 1.*x.bmp"):

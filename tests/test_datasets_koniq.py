@@ -49,10 +49,16 @@ def _fixture(root: Path, folder: str | None, n: int = 4) -> pd.DataFrame:
     total = np.full(n, 100)
     c = np.round(c * total[:, None]) / total[:, None]
     c[:, 4] = 1 - c[:, :4].sum(axis=1)
-    table = pd.DataFrame({"image_name": [f"{i}.jpg" for i in range(n)],
-                          **{f"c{k}": c[:, k - 1] for k in range(1, 6)}, "c_total": total,
-                          "MOS": np.linspace(20, 80, n), "SD": 0.5,
-                          "set": ["training", "validation", "test", "test"][:n]})
+    table = pd.DataFrame(
+        {
+            "image_name": [f"{i}.jpg" for i in range(n)],
+            **{f"c{k}": c[:, k - 1] for k in range(1, 6)},
+            "c_total": total,
+            "MOS": np.linspace(20, 80, n),
+            "SD": 0.5,
+            "set": ["training", "validation", "test", "test"][:n],
+        }
+    )
     table.to_csv(root / koniq.LABELS, index=False)
     if folder is not None:
         (root / folder).mkdir()

@@ -186,7 +186,9 @@ def test_outside_points_in_a_fixture(tmp_path: Path) -> None:
     coord = np.array([[1, 1], [600, 800], [601, 5]], np.uint16)  # the last is below the image
     _mouse_file(
         tmp_path / "data" / "mouse_lab" / "1001.mat",
-        subj=np.array([[3], [3], [4]], np.uint16), coord=coord, order=np.array([[1], [2], [1]], np.uint16),
+        subj=np.array([[3], [3], [4]], np.uint16),
+        coord=coord,
+        order=np.array([[1], [2], [1]], np.uint16),
     )
     with pytest.raises(ValueError, match=r"1 point\(s\) outside.*row 2"):
         osie.load_fixations(tmp_path, sources=("mouse_lab",), outside="raise")
@@ -257,7 +259,10 @@ def test_v73_eye_file_is_read_with_h5py(tmp_path: Path) -> None:
     assert table["image_id"].tolist() == ["1001", "1001", "1001", "1002"]
     assert table["observer_id"].tolist() == ["eye:1", "eye:1", "eye:2", "eye:1"]
     assert table[["x", "y", "duration_ms"]].to_numpy().tolist() == [
-        [9, 19, 200], [29, 39, 150], [799, 599, 90], [799, 599, 90],
+        [9, 19, 200],
+        [29, 39, 150],
+        [799, 599, 90],
+        [799, 599, 90],
     ]
     assert table["order"].tolist() == [0, 1, 0, 0]
 
@@ -279,8 +284,11 @@ def _v5_eye(path: Path, images: list[tuple[str, list[np.ndarray]]]) -> None:
     for _, subs in images:
         cell = np.empty((len(subs), 1), dtype=object)
         for j, s in enumerate(subs):
-            cell[j, 0] = {"fix_x": s[:, 0].reshape(1, -1), "fix_y": s[:, 1].reshape(1, -1),
-                          "fix_duration": s[:, 2].astype(np.uint16).reshape(1, -1)}
+            cell[j, 0] = {
+                "fix_x": s[:, 0].reshape(1, -1),
+                "fix_y": s[:, 1].reshape(1, -1),
+                "fix_duration": s[:, 2].astype(np.uint16).reshape(1, -1),
+            }
         subjects.append(cell)
     table = _struct_array(img=[name for name, _ in images], subjects=subjects)
     scipy.io.savemat(path, {"fixations": table.T}, do_compression=True)
@@ -299,7 +307,10 @@ def test_v5_and_v73_eye_fixtures_give_the_same_table(tmp_path: Path) -> None:
     v73 = osie.load_fixations(tmp_path / "v73", sources=("eye",))
     pd.testing.assert_frame_equal(v5, v73)
     assert v5[["x", "y", "duration_ms"]].to_numpy().tolist() == [
-        [9, 19, 200], [29, 39, 150], [799, 599, 90], [799, 599, 90],
+        [9, 19, 200],
+        [29, 39, 150],
+        [799, 599, 90],
+        [799, 599, 90],
     ]
 
 
@@ -310,11 +321,14 @@ def test_read_mat_plain_form(tmp_path: Path) -> None:
     path = tmp_path / "a.mat"
     cell = np.empty((2, 1), dtype=object)
     cell[0, 0], cell[1, 0] = "ab", np.array([[1.0, 2.0, 3.0]])
-    scipy.io.savemat(path, {
-        "s": {"name": "x.jpg", "one": 7.0, "row": np.array([[1.0, 2.0]]), "m": np.arange(6.0).reshape(3, 2)},
-        "arr": _struct_array(k=[np.array([[1.0]]), np.array([[2.0, 3.0]])]),
-        "c": cell,
-    })
+    scipy.io.savemat(
+        path,
+        {
+            "s": {"name": "x.jpg", "one": 7.0, "row": np.array([[1.0, 2.0]]), "m": np.arange(6.0).reshape(3, 2)},
+            "arr": _struct_array(k=[np.array([[1.0]]), np.array([[2.0, 3.0]])]),
+            "c": cell,
+        },
+    )
     plain = matfile.read_mat(path)
     assert sorted(plain) == ["arr", "c", "s"]  # no __header__ & co.
     s = plain["s"]

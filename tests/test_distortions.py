@@ -44,12 +44,8 @@ def test_dtype_shape_and_determinism(name, photo, grey):
 def test_registry_apply_matches_functions(photo):
     assert D.names() == ("jpeg", "gaussian_blur", "motion_blur", "contrast_change", "white_noise")
     np.testing.assert_array_equal(D.apply(photo, "jpeg", 30), D.jpeg(photo, 30))
-    np.testing.assert_array_equal(
-        D.apply(photo, "motion_blur", 7, options={"angle": 30}), D.motion_blur(photo, 7, 30)
-    )
-    np.testing.assert_array_equal(
-        D.apply(photo, "white_noise", 10, seed=3), D.white_noise(photo, 10, seed=3)
-    )
+    np.testing.assert_array_equal(D.apply(photo, "motion_blur", 7, options={"angle": 30}), D.motion_blur(photo, 7, 30))
+    np.testing.assert_array_equal(D.apply(photo, "white_noise", 10, seed=3), D.white_noise(photo, 10, seed=3))
     for entry in D.REGISTRY.values():
         for level in entry.default_levels:
             entry.check(level)
@@ -135,9 +131,7 @@ def test_contrast_change(photo, grey):
     low = D.contrast_change(grey, 0.5)
     assert low.std() == pytest.approx(grey.std() / 2, rel=0.02)
     assert low.mean() == pytest.approx(grey.mean(), abs=0.5)
-    np.testing.assert_array_equal(
-        D.contrast_change(np.array([[0, 255]], np.uint8), 0.5, about="mid-grey"), [[64, 191]]
-    )
+    np.testing.assert_array_equal(D.contrast_change(np.array([[0, 255]], np.uint8), 0.5, about="mid-grey"), [[64, 191]])
 
 
 def test_white_noise(photo):

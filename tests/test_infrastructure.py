@@ -38,8 +38,14 @@ def test_dataset_dir_errors(tmp_path):
 
 
 def _fixations(**over):
-    base = dict(image_id=["a", "a"], observer_id=[1, 2], x=[1.0, 2.0], y=[3.0, 4.0],
-                source=["eye", "click"], task=["free", "iqa"])
+    base = dict(
+        image_id=["a", "a"],
+        observer_id=[1, 2],
+        x=[1.0, 2.0],
+        y=[3.0, 4.0],
+        source=["eye", "click"],
+        task=["free", "iqa"],
+    )
     base.update(over)
     return pd.DataFrame(base)
 
@@ -66,8 +72,15 @@ def test_to_jsonable_and_write_json(tmp_path):
 
 
 def test_run_writes_metrics_and_scorecard(tmp_path):
-    run = start_run("99_x", profile="smoke", data_dir=None, seed=3, out_dir=str(tmp_path / "o"),
-                    simulated_observers=True, params={"n": 2})
+    run = start_run(
+        "99_x",
+        profile="smoke",
+        data_dir=None,
+        seed=3,
+        out_dir=str(tmp_path / "o"),
+        simulated_observers=True,
+        params={"n": 2},
+    )
     run.record(mean_cc=0.5, bad=float("inf"))
     run.scorecard.report("cc positive", 0.5)
     run.table(pd.DataFrame({"a": [1]}), "t1")

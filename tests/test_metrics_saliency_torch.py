@@ -108,7 +108,11 @@ def test_gradients_flow_kld_cc() -> None:
     loss.backward()
     assert q.grad is not None and torch.all(torch.isfinite(q.grad)) and q.grad.abs().sum() > 0
     # analytic gradients equal central finite differences (a light-weight gradcheck)
-    for fn, wrt_q in ((lambda t: T.kld(p, t), True), (lambda t: T.cc(p, t), True), (lambda t: T.kld(t, q.detach()), False)):
+    for fn, wrt_q in (
+        (lambda t: T.kld(p, t), True),
+        (lambda t: T.cc(p, t), True),
+        (lambda t: T.kld(t, q.detach()), False),
+    ):
         x0 = (q if wrt_q else p).detach().clone().requires_grad_(True)
         fn(x0).sum().backward()
         h = 1e-6

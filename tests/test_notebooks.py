@@ -86,9 +86,23 @@ def test_nbval_reproduces_marked_cells(stem, smoke_runs):
     n_marked = sum("NBVAL_CHECK_OUTPUT" in c.source for c in nbformat.read(executed, as_version=4).cells)
     assert n_marked >= 1, "at least one result cell is marked for nbval"
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax", "--nbval-current-env",
-         "--nbval-sanitize-with", str(TESTS_DIR / "nbval_sanitize.cfg"), str(executed)],
-        capture_output=True, text=True, cwd=str(paths.notebooks_dir()), timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--nbval-lax",
+            "--nbval-current-env",
+            "--nbval-sanitize-with",
+            str(TESTS_DIR / "nbval_sanitize.cfg"),
+            str(executed),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=str(paths.notebooks_dir()),
+        timeout=600,
         env={**__import__("os").environ, "MPLBACKEND": "Agg"},
     )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]

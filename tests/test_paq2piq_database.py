@@ -32,8 +32,10 @@ def test_picture_patch_correlation_by_hand():
     images = pd.DataFrame({"image_id": list("abcde"), "mos": [10.0, 20.0, 30.0, 40.0, 50.0]})
     rows = []
     for i, m in zip("abcde", images["mos"]):
-        rows += [{"image_id": i, "patch_id": f"{i}1", "fraction": 0.4, "mos": 2 * m + 1},  # LCC 1
-                 {"image_id": i, "patch_id": f"{i}2", "fraction": 0.2, "mos": -m}]  # LCC -1
+        rows += [
+            {"image_id": i, "patch_id": f"{i}1", "fraction": 0.4, "mos": 2 * m + 1},  # LCC 1
+            {"image_id": i, "patch_id": f"{i}2", "fraction": 0.2, "mos": -m},
+        ]  # LCC -1
     rows.append({"image_id": "zz", "patch_id": "orphan", "fraction": 0.4, "mos": 5.0})  # no picture
     rows.append({"image_id": "a", "patch_id": "nomos", "fraction": 0.3, "mos": np.nan})
     patches = pd.DataFrame(rows)
@@ -46,16 +48,22 @@ def test_picture_patch_correlation_by_hand():
 
 
 def test_sizes_and_counts():
-    images = pd.DataFrame({"image_id": list("abcd"), "width": [640, 640, 480, np.nan], "height": [480, 480, 640, 10],
-                           "content_id": ["x", "x", "y", "z"], "distortion": ["jpeg", "blur", "none", "jpeg"]})
+    images = pd.DataFrame(
+        {
+            "image_id": list("abcd"),
+            "width": [640, 640, 480, np.nan],
+            "height": [480, 480, 640, 10],
+            "content_id": ["x", "x", "y", "z"],
+            "distortion": ["jpeg", "blur", "none", "jpeg"],
+        }
+    )
     s = D.size_counts(images)
     assert s.to_dict("list") == {"width": [640, 480], "height": [480, 640], "n": [2, 1]}
     assert s.attrs["n_size_unknown"] == 1
     summ = D.size_summary(images, canvas=600)
     assert summ["n_pictures"] == 3 and summ["n_sizes"] == 2 and summ["n_aspect_ratios"] == 2
     assert summ["share_landscape"] == pytest.approx(2 / 3) and summ["n_exceeding_canvas"] == 3
-    row = D.dataset_counts("toy", images, patches=7,
-                           ratings=pd.DataFrame({"rater_id": [1, 1, 2], "score": [1, 2, 3]}))
+    row = D.dataset_counts("toy", images, patches=7, ratings=pd.DataFrame({"rater_id": [1, 1, 2], "score": [1, 2, 3]}))
     assert row["unique_contents"] == 3 and row["distortions"] == 2 and row["picture_contents"] == 4
     assert row["patch_contents"] == 7 and row["annotations"] == 3 and row["annotators"] == 2
     table = D.dataset_summary([row])
@@ -71,8 +79,14 @@ def real(shared_data: Path) -> dict:
     meta = require(shared_data / "iqa-meta" / "pyiqa" / "data" / "meta_info").parents[2]
     require(shared_data / "koniq" / "metadata" / koniq.LABELS)
     pictures, patches = flive.load_patches(fl_db)
-    return {"flive": flive.load_images(fl_db, read_sizes=False), "pictures": pictures, "patches": patches,
-            "koniq": koniq.load_images(shared_data / "koniq"), "clive": clive.load_iqa_meta(meta), "meta": meta}
+    return {
+        "flive": flive.load_images(fl_db, read_sizes=False),
+        "pictures": pictures,
+        "patches": patches,
+        "koniq": koniq.load_images(shared_data / "koniq"),
+        "clive": clive.load_iqa_meta(meta),
+        "meta": meta,
+    }
 
 
 @pytest.mark.shared_data
@@ -105,9 +119,11 @@ def test_fig4_sizes_and_table1_real(real: dict):
     top = D.size_counts(real["pictures"]).iloc[0]
     assert (top["width"], top["height"], top["n"]) == (800, 533, 152)
     rows = [D.dataset_counts(n, iqa_meta.load_mos_table(real["meta"], n)) for n in ("LIVE", "TID2008", "TID2013")]
-    rows += [D.dataset_counts("CLIVE", real["clive"]),
-             D.dataset_counts("KonIQ-10k", real["koniq"], n_annotations=int(real["koniq"]["n_ratings"].sum())),
-             D.dataset_counts("FLIVE", real["flive"], patches=real["patches"])]
+    rows += [
+        D.dataset_counts("CLIVE", real["clive"]),
+        D.dataset_counts("KonIQ-10k", real["koniq"], n_annotations=int(real["koniq"]["n_ratings"].sum())),
+        D.dataset_counts("FLIVE", real["flive"], patches=real["patches"]),
+    ]
     t = D.dataset_summary(rows)
     # Table 1: LIVE 29 / 5 / 780, TID2008 25 / 17 / 1700, TID2013 25 / 24 / 3000, CLIVE 1200, KonIQ 10K (1.2M
     # annotations), FLIVE 39,810 pictures / 119,430 patches; the files at hand give:

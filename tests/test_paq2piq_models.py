@@ -97,8 +97,17 @@ def test_boxes_shifted_by_the_padding_offset() -> None:
 def test_head_layer_order_is_the_released_codes() -> None:
     head = P.quality_head(512)
     kinds = [type(m).__name__ for m in head]
-    assert kinds == ["AdaptiveConcatPool2d", "Flatten", "BatchNorm1d", "Dropout", "Linear", "ReLU",
-                     "BatchNorm1d", "Dropout", "Linear"]
+    assert kinds == [
+        "AdaptiveConcatPool2d",
+        "Flatten",
+        "BatchNorm1d",
+        "Dropout",
+        "Linear",
+        "ReLU",
+        "BatchNorm1d",
+        "Dropout",
+        "Linear",
+    ]
     assert (head[3].p, head[7].p) == (0.25, 0.5)
     assert (head[4].in_features, head[4].out_features, head[8].out_features) == (1024, 512, 1)
     x = torch.randn(2, 3, 2, 2)
@@ -258,8 +267,12 @@ def test_windowed_roi_pool_many_small_boxes_and_a_large_one() -> None:
     g = torch.Generator().manual_seed(0)
     feats = torch.randn(2, 3, 12, 10, generator=g)
     boxes = block_boxes([[384, 320], [300, 250]], (9, 7), torch.tensor([[0, 0], [30, 40]]))
-    rois = torch.cat([torch.tensor([[0.0, 0, 0, 320, 384], [1.0, 30, 40, 280, 340]]),
-                      torch.cat([torch.arange(2.0).repeat_interleave(63)[:, None], boxes.reshape(-1, 4)], dim=1)])
+    rois = torch.cat(
+        [
+            torch.tensor([[0.0, 0, 0, 320, 384], [1.0, 30, 40, 280, 340]]),
+            torch.cat([torch.arange(2.0).repeat_interleave(63)[:, None], boxes.reshape(-1, 4)], dim=1),
+        ]
+    )
     ours = roi_pool(feats, rois, 2, 1 / 32)
     assert torch.equal(ours, _roi_pool_reference(feats, rois, 2, 2, 1 / 32))
     assert torch.equal(roi_pool(feats, rois, 2, 1 / 32, max_elements=50), ours)
@@ -374,8 +387,13 @@ def test_parameter_counts_exact() -> None:
     assert P.count_parameters(base.body) == 11_176_512  # torchvision's fc (513,000) not included
     assert P.batchnorm_parameters(base.body) == 9600
     split = P.parameter_split(base)
-    assert split == dict(total=11_704_897, backbone_module=11_176_512, head_module=528_385,
-                         backbone_frozen=11_166_912, head_frozen=537_985)
+    assert split == dict(
+        total=11_704_897,
+        backbone_module=11_176_512,
+        head_module=528_385,
+        backbone_frozen=11_166_912,
+        head_frozen=537_985,
+    )
 
 
 def test_table8_matches_the_paper_to_its_printed_digits(table8) -> None:

@@ -151,8 +151,9 @@ def flive_db(shared_data: Path) -> Path:
 
 def _real_boxes(db: Path) -> tuple[np.ndarray, np.ndarray]:
     d = pd.read_csv(db / "labels640.csv")
-    boxes = np.stack([d[[f"{s}_patch_{k}" for s in ("left", "top", "right", "bottom")]].to_numpy()
-                      for k in (1, 2, 3)], axis=1)
+    boxes = np.stack(
+        [d[[f"{s}_patch_{k}" for s in ("left", "top", "right", "bottom")]].to_numpy() for k in (1, 2, 3)], axis=1
+    )
     return boxes, d[["width_image", "height_image"]].to_numpy()
 
 

@@ -46,8 +46,13 @@ def test_overlay_map():
 
 
 def test_country_distribution_figure():
-    shares = pd.DataFrame({"campaign": ["free"] * 3 + ["iqa"] * 3, "country": ["VEN", "USA", "OTH"] * 2,
-                           "share": [0.5, 0.3, 0.2, 0.4, 0.4, 0.2]})
+    shares = pd.DataFrame(
+        {
+            "campaign": ["free"] * 3 + ["iqa"] * 3,
+            "country": ["VEN", "USA", "OTH"] * 2,
+            "share": [0.5, 0.3, 0.2, 0.4, 0.4, 0.2],
+        }
+    )
     fig = plots.plot_country_distribution(shares)
     (ax,) = fig.axes
     assert len(ax.containers) == 2
@@ -58,8 +63,10 @@ def test_country_distribution_figure():
 
 def test_mos_vs_jpeg_figure():
     crowd = pd.DataFrame({"level": [90, 50, 10], "mos": [80.0, 50.0, np.nan]})
-    lab = {"TUD lab": pd.DataFrame({"level": [90, 10], "mos": [85.0, 15.0]}),
-           "LIVE": pd.DataFrame({"level": [70], "mos": [60.0]})}
+    lab = {
+        "TUD lab": pd.DataFrame({"level": [90, 10], "mos": [85.0, 15.0]}),
+        "LIVE": pd.DataFrame({"level": [70], "mos": [60.0]}),
+    }
     fig = plots.plot_mos_vs_jpeg(crowd, lab)
     (ax,) = fig.axes
     assert len(ax.collections) == 3
@@ -71,11 +78,16 @@ def test_mos_vs_jpeg_figure():
 
 
 def _asym() -> pd.DataFrame:
-    return pd.DataFrame({
-        "p": ["eye_iqa", "crowd_iqa", "eye_free", "eye_iqa"], "q": ["eye_free", "crowd_free", "crowd_free", "crowd_iqa"],
-        "mean_d_pq": [0.47, 0.43, 0.14, 0.09], "mean_d_qp": [0.25, 0.26, 0.13, 0.08],
-        "p_value": [0.008, 0.008, 0.3, 0.7],
-        "readout_text": ["eye_iqa is broader than and overlaps eye_free", "x", "y", "z"]})
+    return pd.DataFrame(
+        {
+            "p": ["eye_iqa", "crowd_iqa", "eye_free", "eye_iqa"],
+            "q": ["eye_free", "crowd_free", "crowd_free", "crowd_iqa"],
+            "mean_d_pq": [0.47, 0.43, 0.14, 0.09],
+            "mean_d_qp": [0.25, 0.26, 0.13, 0.08],
+            "p_value": [0.008, 0.008, 0.3, 0.7],
+            "readout_text": ["eye_iqa is broader than and overlaps eye_free", "x", "y", "z"],
+        }
+    )
 
 
 def test_kl_asymmetry_graph_nodes_arrows_labels():
@@ -110,8 +122,14 @@ def test_map_grid_layout():
     images = {i: rng.integers(0, 255, (12, 16, 3), dtype=np.uint8) for i in ids}
     exps = ["eye_free", "eye_iqa", "crowd_free", "crowd_iqa"]
     maps = {e: {i: rng.random((12, 16)) for i in ids} for e in exps}
-    sel = pd.DataFrame({"content_id": ["a", "a", "b", "b"], "role": ["highest", "lowest"] * 2, "image_id": ids,
-                        "level": [90.0, 10.0, 90.0, 10.0]})
+    sel = pd.DataFrame(
+        {
+            "content_id": ["a", "a", "b", "b"],
+            "role": ["highest", "lowest"] * 2,
+            "image_id": ids,
+            "level": [90.0, 10.0, 90.0, 10.0],
+        }
+    )
     fig = plots.plot_map_grid(images, maps, sel)
     assert len(fig.axes) == 4 * 5
     assert fig.axes[1].get_title() == "Eye tracking free viewing"

@@ -35,9 +35,15 @@ def test_mos_histograms():
 def test_picture_vs_patch():
     rng = np.random.default_rng(1)
     pic = rng.normal(70, 8, 50)
-    pairs = pd.DataFrame({"image_id": np.repeat(np.arange(50), 3), "patch_id": np.arange(150),
-                          "fraction": np.tile([0.4, 0.3, 0.2], 50), "mos_picture": np.repeat(pic, 3),
-                          "mos_patch": np.repeat(pic, 3) + rng.normal(0, 5, 150)})
+    pairs = pd.DataFrame(
+        {
+            "image_id": np.repeat(np.arange(50), 3),
+            "patch_id": np.arange(150),
+            "fraction": np.tile([0.4, 0.3, 0.2], 50),
+            "mos_picture": np.repeat(pic, 3),
+            "mos_patch": np.repeat(pic, 3) + rng.normal(0, 5, 150),
+        }
+    )
     fig = PP.plot_picture_vs_patch(pairs, max_points=20)
     assert len(fig.axes) == 3 and "40% patches" in fig.axes[0].get_title() and "paper 0.43" in fig.axes[0].get_title()
     assert len(_gids(fig, "scatter:")[0].get_offsets()) == 20

@@ -19,14 +19,38 @@ def _fake_run(root: Path, stem: str, *, simulated: bool, figures: list[str]) -> 
     for name in figures:
         (out / "figures" / name).write_bytes(b"\x89PNG fake")
     (out / "tables" / "t.csv").write_text("a\n1\n")
-    doc = dict(title=f"Title of {stem}", claim="Crowd maps agree <strongly>", seed_file="000_x.txt",
-               simulated_observers=simulated, datasets=["osie"] if not simulated else [],
-               scorecard=[dict(claim="c1", label="PCC P_Free", kind="direction", paper=0.83, obtained=0.9,
-                               expected="> 0.5", passed=True, note="Table 1"),
-                          dict(claim="", label="SIM", kind="reported", paper=None, obtained=0.7,
-                               expected="reported", passed=None, note="")],
-               scorecard_summary="1/1 claims pass (1 reported without verdict)", figures=figures + ["gone.png"],
-               tables=["t.csv"])
+    doc = dict(
+        title=f"Title of {stem}",
+        claim="Crowd maps agree <strongly>",
+        seed_file="000_x.txt",
+        simulated_observers=simulated,
+        datasets=["osie"] if not simulated else [],
+        scorecard=[
+            dict(
+                claim="c1",
+                label="PCC P_Free",
+                kind="direction",
+                paper=0.83,
+                obtained=0.9,
+                expected="> 0.5",
+                passed=True,
+                note="Table 1",
+            ),
+            dict(
+                claim="",
+                label="SIM",
+                kind="reported",
+                paper=None,
+                obtained=0.7,
+                expected="reported",
+                passed=None,
+                note="",
+            ),
+        ],
+        scorecard_summary="1/1 claims pass (1 reported without verdict)",
+        figures=figures + ["gone.png"],
+        tables=["t.csv"],
+    )
     (out / "metrics.json").write_text(json.dumps(doc))
     (out / "scorecard.csv").write_text("claim\nc1\n")
     (root / f"{stem}.html").write_text("<html></html>")
@@ -34,9 +58,11 @@ def _fake_run(root: Path, stem: str, *, simulated: bool, figures: list[str]) -> 
 
 
 def test_index_sections_scorecard_thumbnails_and_relative_links(tmp_path):
-    results = [_fake_run(tmp_path, "01_a", simulated=True, figures=["f1.png", "f2.png"]),
-               _fake_run(tmp_path, "02_b", simulated=False, figures=["g.png"]),
-               runner.NotebookResult("03_c", "failed", 1.0, "Traceback <boom>", "", "builtin")]
+    results = [
+        _fake_run(tmp_path, "01_a", simulated=True, figures=["f1.png", "f2.png"]),
+        _fake_run(tmp_path, "02_b", simulated=False, figures=["g.png"]),
+        runner.NotebookResult("03_c", "failed", 1.0, "Traceback <boom>", "", "builtin"),
+    ]
     page = report_site.write_index(results, "smoke", tmp_path).read_text()
     assert page.count('<section class="nb"') == 3
     assert "Title of 01_a" in page and "Crowd maps agree &lt;strongly&gt;" in page and "000_x.txt" in page
@@ -83,15 +109,21 @@ def test_browser_check_finds_broken_images_and_links(tmp_path):
 
     Image.new("RGB", (7, 5), "red").save(png)
     (tmp_path / "sub").mkdir()
-    (tmp_path / "good.html").write_text('<h1 id="top">x</h1><img src="ok.png"><a href="#top">t</a>'
-                                        '<a href="bad.html">b</a>')
-    (tmp_path / "bad.html").write_text('<img src="missing.png"><a href="nope.html">n</a><a href="sub/">s</a>'
-                                       '<a href="#nowhere">f</a><a href="good.html">g</a>')
+    (tmp_path / "good.html").write_text(
+        '<h1 id="top">x</h1><img src="ok.png"><a href="#top">t</a><a href="bad.html">b</a>'
+    )
+    (tmp_path / "bad.html").write_text(
+        '<img src="missing.png"><a href="nope.html">n</a><a href="sub/">s</a>'
+        '<a href="#nowhere">f</a><a href="good.html">g</a>'
+    )
     good, bad = browser_check.check_pages(tmp_path, ["good.html", "bad.html"], chromium=browser)
     assert good.broken_images == [] and good.broken_links == [] and good.images[0]["naturalWidth"] == 7
     assert len(bad.broken_images) == 1
-    assert sorted(bad.broken_links) == ["#nowhere (fragment)", "nope.html (404 text/html;charset=utf-8)",
-                                        "sub/ (folder)"]
+    assert sorted(bad.broken_links) == [
+        "#nowhere (fragment)",
+        "nope.html (404 text/html;charset=utf-8)",
+        "sub/ (folder)",
+    ]
     assert not (tmp_path / browser_check.PROBE_NAME).exists()
 
 

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 
 import nbformat
 import pytest
 import yaml
+from conftest import notebook_kernel
 
 from saliqa import plots, runner, runs
 from saliqa.io import atomic_write_bytes, atomic_write_text
-
-from conftest import notebook_kernel
 
 
 def _umask_mode() -> int:
@@ -60,8 +58,9 @@ def test_written_files_get_the_umask_mode(tmp_path):
     fig.add_subplot().plot([0, 1])
     (png,) = plots.save_figure(fig, tmp_path, "f")
     assert png.stat().st_mode & 0o777 == mode
-    run = runs.start_run("99_x", profile="smoke", data_dir=None, seed=0, out_dir=str(tmp_path / "r"),
-                         simulated_observers=False)
+    run = runs.start_run(
+        "99_x", profile="smoke", data_dir=None, seed=0, out_dir=str(tmp_path / "r"), simulated_observers=False
+    )
     run.figure(fig, "g")
     run.finish()
     for name in ("metrics.json", "scorecard.csv", "figures/g.png"):
@@ -70,13 +69,16 @@ def test_written_files_get_the_umask_mode(tmp_path):
 
 _TINY = [
     ("parameters", 'profile = "smoke"\ndata_dir = None\ndevice = "auto"\nseed = 0\nout_dir = None\nfail = False'),
-    ("", "from matplotlib.figure import Figure\nfrom saliqa import runs\n"
-         'run = runs.start_run("99_tiny", profile=profile, data_dir=data_dir, seed=seed, out_dir=out_dir,\n'
-         "                     simulated_observers=False)\n"
-         "fig = Figure()\nfig.add_subplot().plot([0, 1])\n"
-         'run.figure(fig, "second" if fail else "first")\n'
-         'if fail:\n    raise RuntimeError("planned failure")\n'
-         "run.finish()"),
+    (
+        "",
+        "from matplotlib.figure import Figure\nfrom saliqa import runs\n"
+        'run = runs.start_run("99_tiny", profile=profile, data_dir=data_dir, seed=seed, out_dir=out_dir,\n'
+        "                     simulated_observers=False)\n"
+        "fig = Figure()\nfig.add_subplot().plot([0, 1])\n"
+        'run.figure(fig, "second" if fail else "first")\n'
+        'if fail:\n    raise RuntimeError("planned failure")\n'
+        "run.finish()",
+    ),
 ]
 
 

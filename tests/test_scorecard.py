@@ -51,8 +51,16 @@ def test_check_uses_reference_rule_and_value(card):
     assert list(frame["paper"])[:3] == [0.83, 0.83, 1.4]
     assert frame["paper"].iloc[3] is None or math.isnan(frame["paper"].iloc[3])
     assert list(frame["expected"]) == ["|diff| <= 0.05"] * 2 + ["reported", "> 0", "> 0", "> 0", ">= 0.8", "reported"]
-    assert list(frame["kind"]) == ["value", "value", "value", "direction", "direction", "direction", "direction",
-                                   "reported"]
+    assert list(frame["kind"]) == [
+        "value",
+        "value",
+        "value",
+        "direction",
+        "direction",
+        "direction",
+        "direction",
+        "reported",
+    ]
     assert frame["label"].iloc[3] == "eye" and frame["note"].iloc[0] == "Table 1: closeness"
     assert card.summary() == "3/6 claims pass (2 reported without verdict)"
 
@@ -64,13 +72,16 @@ def test_unknown_claim_names_the_file(card, tmp_path):
         Scorecard().check("x", 1.0)
 
 
-@pytest.mark.parametrize("bad, match", [
-    ("claim,paper_value\na,1\n", "missing column"),
-    (REF + "pcc_close,T,r,c,1,,dup\n", "appears twice"),
-    (REF + "z,T,r,c,abc,,\n", r"data row 5 \(claim 'z'\): paper_value 'abc' is not a number"),
-    (REF + "z,T,r,c,1,bigger 0,\n", r"data row 5 \(claim 'z'\): expected must look like"),
-    (REF + "z,T,r,c,,|diff| <= 1,\n", "needs a paper_value"),
-])
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        ("claim,paper_value\na,1\n", "missing column"),
+        (REF + "pcc_close,T,r,c,1,,dup\n", "appears twice"),
+        (REF + "z,T,r,c,abc,,\n", r"data row 5 \(claim 'z'\): paper_value 'abc' is not a number"),
+        (REF + "z,T,r,c,1,bigger 0,\n", r"data row 5 \(claim 'z'\): expected must look like"),
+        (REF + "z,T,r,c,,|diff| <= 1,\n", "needs a paper_value"),
+    ],
+)
 def test_load_reference_errors(tmp_path, bad, match):
     (tmp_path / "x.csv").write_text(bad)
     with pytest.raises(ValueError, match=match):
@@ -86,8 +97,11 @@ def test_shipped_reference_files_are_valid(path):
 
 
 def _table1(columns: list[str]) -> pd.DataFrame:
-    rows = [dict(measure=m, comparison=c, mean=v) for c in columns
-            for m, v in (("DKL", 0.3), ("DBhat", 0.06), ("PCC", 0.89), ("SIM", 0.76))]
+    rows = [
+        dict(measure=m, comparison=c, mean=v)
+        for c in columns
+        for m, v in (("DKL", 0.3), ("DBhat", 0.06), ("PCC", 0.89), ("SIM", 0.76))
+    ]
     return pd.DataFrame(rows)
 
 
@@ -95,10 +109,20 @@ def test_table1_paper_value_only_beside_the_same_comparison():
     """OSIE: only eye vs MTurk mouse is the paper's P_Free; eye vs lab mouse must not get P_Eye."""
     card = Scorecard(load_reference("01_crowd_vs_eyetracking_attention"))
     study = attention_study.AttentionStudy(
-        name="osie", simulated=False, images=pd.DataFrame(), fixations=pd.DataFrame(), experiments={},
-        comparisons={"P_Free (eye vs crowd mouse)": ("a", "b"), "eye vs lab mouse": ("a", "c"),
-                     "crowd vs lab mouse": ("b", "c")},
-        asymmetry_pairs=[], sigma_px=1.0, paper_comparisons={"P_Free (eye vs crowd mouse)": "P_Free"})
+        name="osie",
+        simulated=False,
+        images=pd.DataFrame(),
+        fixations=pd.DataFrame(),
+        experiments={},
+        comparisons={
+            "P_Free (eye vs crowd mouse)": ("a", "b"),
+            "eye vs lab mouse": ("a", "c"),
+            "crowd vs lab mouse": ("b", "c"),
+        },
+        asymmetry_pairs=[],
+        sigma_px=1.0,
+        paper_comparisons={"P_Free (eye vs crowd mouse)": "P_Free"},
+    )
     table = _table1(list(study.comparisons))
     attention_scorecard.score_table1(card, table, study.paper_comparisons, study="osie", simulated=False)
     attention_scorecard.score_real_agreement(card, table, study.paper_comparisons, study="osie")
@@ -123,11 +147,22 @@ def test_real_studies_declare_only_p_free():
 
 def test_simulated_effects_use_reference_thresholds():
     card = Scorecard(load_reference("01_crowd_vs_eyetracking_attention"))
-    asym = pd.DataFrame({"p": ["eye_iqa", "crowd_iqa"], "q": ["eye_free", "crowd_free"],
-                         "mean_d_pq": [0.5, 0.2], "mean_d_qp": [0.3, 0.4]})
+    asym = pd.DataFrame(
+        {
+            "p": ["eye_iqa", "crowd_iqa"],
+            "q": ["eye_free", "crowd_free"],
+            "mean_d_pq": [0.5, 0.2],
+            "mean_d_qp": [0.3, 0.4],
+        }
+    )
     mos = pd.DataFrame({"level": [10, 20, 80], "mos": [20.0, 40.0, 80.0]})
-    status = pd.DataFrame({"worker_type": ["spammer"] * 4 + ["diligent"], "campaign": ["iqa"] * 5,
-                           "removed_by": ["quiz", "test_accuracy", "kept", "quiz", "kept"]})
+    status = pd.DataFrame(
+        {
+            "worker_type": ["spammer"] * 4 + ["diligent"],
+            "campaign": ["iqa"] * 5,
+            "removed_by": ["quiz", "test_accuracy", "kept", "quiz", "kept"],
+        }
+    )
     attention_scorecard.score_simulated_effects(card, asym, _table1(["P_Free", "P_IQA"]), mos, status, study="b")
     frame = card.to_frame().set_index("claim")
     assert frame.loc["sim_task_maps_broader_eye", "obtained"] == pytest.approx(0.2)

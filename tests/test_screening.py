@@ -70,9 +70,12 @@ def test_drop_removed_single_and_two_id_columns():
     assert list(kept.index) == [10, 13] and kept.attrs["screening"]["units_dropped"] == 1
     with pytest.raises(ValueError, match=r"rows: missing column\(s\) \['id'\]"):
         SC.drop_removed(rows, s, what="rows")
-    two = SC.Screening(pd.DataFrame({"campaign": ["free", "iqa"], "worker_id": ["w", "w"],
-                                     "removed_by": ["kept", "quiz"]}), pd.DataFrame(), ("campaign", "worker_id"),
-                       ("quiz",))
+    two = SC.Screening(
+        pd.DataFrame({"campaign": ["free", "iqa"], "worker_id": ["w", "w"], "removed_by": ["kept", "quiz"]}),
+        pd.DataFrame(),
+        ("campaign", "worker_id"),
+        ("quiz",),
+    )
     r = pd.DataFrame({"campaign": ["free", "iqa", "iqa"], "rater_id": ["w", "w", "w"], "score": [1, 2, 3]})
     with pytest.warns(UserWarning):
         kept = SC.drop_removed(r, two, id_columns=["campaign", "rater_id"])

@@ -116,8 +116,9 @@ def test_simulate_requires_references(images):
 
 def test_simulation_is_deterministic(images):
     one = images.loc[images["content_id"] == images["content_id"].iloc[0]]
-    cfg = sa.SimulationConfig(n_eye_observers=3, free_answers_per_image=5, iqa_answers_per_image=6,
-                              n_test_questions=3, quiz_size=3)
+    cfg = sa.SimulationConfig(
+        n_eye_observers=3, free_answers_per_image=5, iqa_answers_per_image=6, n_test_questions=3, quiz_size=3
+    )
     a = sa.simulate_study(one, cfg, seed=11)
     b = sa.simulate_study(one, cfg, seed=11)
     c = sa.simulate_study(one, cfg, seed=12)
@@ -154,8 +155,16 @@ def test_tables_are_canonical_and_complete(study, images):
     assert per_ans.loc["iqa"].between(*SMALL.iqa_clicks).all()
     # ratings on the 5-point scale; workers table columns and consistency with ratings
     assert rt["score"].between(1, 5).all()
-    assert {"worker_id", "campaign", "country", "platform_accuracy", "passed_quiz", "test_accuracy", "n_answers",
-            "worker_type"} <= set(wk.columns)
+    assert {
+        "worker_id",
+        "campaign",
+        "country",
+        "platform_accuracy",
+        "passed_quiz",
+        "test_accuracy",
+        "n_answers",
+        "worker_type",
+    } <= set(wk.columns)
     iqa = wk.loc[wk["campaign"] == "iqa"].set_index("worker_id")
     n_work = work.groupby("rater_id").size()
     assert (iqa.loc[n_work.index, "n_answers"] == n_work).all()
@@ -165,8 +174,12 @@ def test_tables_are_canonical_and_complete(study, images):
     np.testing.assert_allclose(iqa.loc[acc.index, "test_accuracy"], acc.to_numpy(dtype=float))
     assert wk.loc[wk["campaign"] == "free", "passed_quiz"].isna().all()
     json.dumps(study["planted"])
-    assert set(study["planted"]["effects"]) == {"iqa_broader_than_free", "crowd_eye_agreement",
-                                                "mos_falls_with_compression", "screening_effective"}
+    assert set(study["planted"]["effects"]) == {
+        "iqa_broader_than_free",
+        "crowd_eye_agreement",
+        "mos_falls_with_compression",
+        "screening_effective",
+    }
 
 
 def test_planted_effect_iqa_maps_broader(maps, images):
@@ -200,9 +213,15 @@ def test_planted_effect_screening(screened, images):
     # ... and on a pool with many spammers and careless workers
     two = images.loc[images["content_id"].isin(images["content_id"].unique()[:2])]
     mix = {"diligent": 0.5, "careless": 0.25, "spammer": 0.25}
-    cfg = sa.SimulationConfig(n_eye_observers=2, free_answers_per_image=15, iqa_answers_per_image=25,
-                              free_worker_mix=mix, iqa_worker_mix=mix, free_answers_per_worker_mean=4.0,
-                              iqa_answers_per_worker_mean=4.0)
+    cfg = sa.SimulationConfig(
+        n_eye_observers=2,
+        free_answers_per_image=15,
+        iqa_answers_per_image=25,
+        free_worker_mix=mix,
+        iqa_worker_mix=mix,
+        free_answers_per_worker_mean=4.0,
+        iqa_answers_per_worker_mean=4.0,
+    )
     with pytest.warns(UserWarning, match="8 test questions instead of n_test_questions=10"):
         out = sa.simulate_study(two, cfg, seed=5)
     ws = crowd.screen_workers(out["workers"], out["ratings"], out["fixations"]).status

@@ -14,9 +14,7 @@ from saliqa import subjective as S
 
 def _table(scores: dict[str, list[float]], images: list[str]) -> pd.DataFrame:
     """Long ratings table: every rater rates ``images`` in order."""
-    rows = [
-        (img, rater, s) for rater, ss in scores.items() for img, s in zip(images, ss, strict=True)
-    ]
+    rows = [(img, rater, s) for rater, ss in scores.items() for img, s in zip(images, ss, strict=True)]
     return pd.DataFrame(rows, columns=["image_id", "rater_id", "score"])
 
 

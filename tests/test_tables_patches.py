@@ -9,8 +9,15 @@ from saliqa.datasets.tables import OPTIONAL, REQUIRED, validate
 
 
 def _table(**change) -> pd.DataFrame:
-    base = {"image_id": ["a", "a"], "patch_id": ["a#1", "a#2"], "left": [0, 10], "top": [0, 5],
-            "right": [20, 30], "bottom": [10, 25], "mos": [50.0, None]}
+    base = {
+        "image_id": ["a", "a"],
+        "patch_id": ["a#1", "a#2"],
+        "left": [0, 10],
+        "top": [0, 5],
+        "right": [20, 30],
+        "bottom": [10, 25],
+        "mos": [50.0, None],
+    }
     base.update(change)
     return pd.DataFrame(base)
 

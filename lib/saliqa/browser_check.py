@@ -57,7 +57,10 @@ async function checkPage(url) {
   for (const a of Array.from(d.querySelectorAll("a[href]"))) {
     const raw = a.getAttribute("href");
     const abs = new URL(raw, d.baseURI);
-    if (abs.protocol !== "http:" && abs.protocol !== "https:") { links.push({href: raw, ok: abs.protocol === "mailto:", why: "scheme"}); continue; }
+    if (abs.protocol !== "http:" && abs.protocol !== "https:") {
+      links.push({href: raw, ok: abs.protocol === "mailto:", why: "scheme"});
+      continue;
+    }
     if (abs.origin !== location.origin) { links.push({href: raw, ok: false, why: "external"}); continue; }
     const page = abs.href.split("#")[0];
     if (page === d.URL.split("#")[0] && abs.hash) {
@@ -128,8 +131,9 @@ def _serve(folder: Path) -> Iterator[str]:
         server.server_close()
 
 
-def check_pages(folder: str | Path, pages: Sequence[str], *, chromium: str | None = None,
-                timeout_s: float = 90.0) -> list[PageCheck]:
+def check_pages(
+    folder: str | Path, pages: Sequence[str], *, chromium: str | None = None, timeout_s: float = 90.0
+) -> list[PageCheck]:
     """Open ``pages`` (paths relative to ``folder``) in headless Chromium and check them.
 
     Parameters
@@ -166,16 +170,26 @@ def check_pages(folder: str | Path, pages: Sequence[str], *, chromium: str | Non
     probe.write_text(_PROBE % {"pages": json.dumps(list(pages))})
     try:
         with _serve(folder) as base:
-            cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                   "--no-first-run", "--virtual-time-budget=30000", "--run-all-compositor-stages-before-draw",
-                   "--dump-dom", f"{base}/{PROBE_NAME}"]
+            cmd = [
+                browser,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--no-first-run",
+                "--virtual-time-budget=30000",
+                "--run-all-compositor-stages-before-draw",
+                "--dump-dom",
+                f"{base}/{PROBE_NAME}",
+            ]
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s)
     finally:
         probe.unlink(missing_ok=True)
     m = re.search(r'<pre id="result">(.*?)</pre>', proc.stdout, re.S)
     if not m or m.group(1).strip() == "pending":
-        raise RuntimeError(f"browser probe wrote no result (exit {proc.returncode}): "
-                           f"{proc.stdout[-1500:]} {proc.stderr[-1500:]}")
+        raise RuntimeError(
+            f"browser probe wrote no result (exit {proc.returncode}): {proc.stdout[-1500:]} {proc.stderr[-1500:]}"
+        )
     return [PageCheck(**r) for r in json.loads(html.unescape(m.group(1)))]
 
 

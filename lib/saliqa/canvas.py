@@ -33,6 +33,8 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
+from saliqa.checks import check_shape
+
 __all__ = [
     "DEFAULT_CANVAS",
     "larger_than_canvas",
@@ -48,20 +50,12 @@ DEFAULT_CANVAS: tuple[int, int] = (640, 640)
 
 
 def _canvas(canvas: int | Sequence[int]) -> tuple[int, int]:
-    if isinstance(canvas, (int, np.integer)):
-        pair = (int(canvas), int(canvas))
-    else:
-        values = tuple(int(v) for v in canvas)
-        if len(values) != 2:
-            raise ValueError(f"canvas must be an int or (height, width); got {canvas!r}")
-        pair = (values[0], values[1])
-    if pair[0] < 1 or pair[1] < 1:
-        raise ValueError(f"canvas must be positive; got {canvas!r}")
-    return pair
+    return check_shape(canvas, "canvas", allow_scalar=True)
 
 
-def _sizes(heights: Sequence[int] | np.ndarray | torch.Tensor, widths: Sequence[int] | np.ndarray | torch.Tensor
-           ) -> tuple[np.ndarray, np.ndarray]:
+def _sizes(
+    heights: Sequence[int] | np.ndarray | torch.Tensor, widths: Sequence[int] | np.ndarray | torch.Tensor
+) -> tuple[np.ndarray, np.ndarray]:
     h = np.asarray(heights.cpu() if isinstance(heights, torch.Tensor) else heights).reshape(-1)
     w = np.asarray(widths.cpu() if isinstance(widths, torch.Tensor) else widths).reshape(-1)
     if h.shape != w.shape:
@@ -71,9 +65,11 @@ def _sizes(heights: Sequence[int] | np.ndarray | torch.Tensor, widths: Sequence[
     return h.astype(np.int64), w.astype(np.int64)
 
 
-def larger_than_canvas(heights: Sequence[int] | np.ndarray | torch.Tensor,
-                       widths: Sequence[int] | np.ndarray | torch.Tensor,
-                       canvas: int | Sequence[int] = DEFAULT_CANVAS) -> np.ndarray:
+def larger_than_canvas(
+    heights: Sequence[int] | np.ndarray | torch.Tensor,
+    widths: Sequence[int] | np.ndarray | torch.Tensor,
+    canvas: int | Sequence[int] = DEFAULT_CANVAS,
+) -> np.ndarray:
     """Which pictures have one or both dimensions larger than the canvas (seed 003, section 4.1).
 
     Those pictures "were moved to the test set": the training and validation sets hold only
@@ -101,9 +97,11 @@ def larger_than_canvas(heights: Sequence[int] | np.ndarray | torch.Tensor,
     return (h > ch) | (w > cw)
 
 
-def canvas_offsets(heights: Sequence[int] | np.ndarray | torch.Tensor,
-                   widths: Sequence[int] | np.ndarray | torch.Tensor,
-                   canvas: int | Sequence[int] = DEFAULT_CANVAS) -> torch.Tensor:
+def canvas_offsets(
+    heights: Sequence[int] | np.ndarray | torch.Tensor,
+    widths: Sequence[int] | np.ndarray | torch.Tensor,
+    canvas: int | Sequence[int] = DEFAULT_CANVAS,
+) -> torch.Tensor:
     """``(left, top)`` of each picture centred on the canvas: ``((W_c - w) // 2, (H_c - h) // 2)``.
 
     Returns
@@ -121,8 +119,10 @@ def canvas_offsets(heights: Sequence[int] | np.ndarray | torch.Tensor,
     too_big = (h > ch) | (w > cw)
     if too_big.any():
         i = int(np.flatnonzero(too_big)[0])
-        raise ValueError(f"picture {i} ({h[i]}x{w[i]}, height x width) is larger than the canvas {ch}x{cw}; "
-                         "such pictures go to the test set at their own size (see larger_than_canvas)")
+        raise ValueError(
+            f"picture {i} ({h[i]}x{w[i]}, height x width) is larger than the canvas {ch}x{cw}; "
+            "such pictures go to the test set at their own size (see larger_than_canvas)"
+        )
     return torch.from_numpy(np.stack([(cw - w) // 2, (ch - h) // 2], axis=1).astype(np.int64))
 
 
@@ -130,8 +130,12 @@ def _white(dtype: torch.dtype) -> float:
     return 255.0 if dtype == torch.uint8 else 1.0
 
 
-def pad_to_canvas(images: torch.Tensor | Sequence[torch.Tensor], canvas: int | Sequence[int] = DEFAULT_CANVAS,
-                  *, fill: float | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def pad_to_canvas(
+    images: torch.Tensor | Sequence[torch.Tensor],
+    canvas: int | Sequence[int] = DEFAULT_CANVAS,
+    *,
+    fill: float | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """White-pad pictures, centred, to a fixed canvas (seed 003, section 4.1).
 
     Parameters
@@ -181,14 +185,16 @@ def pad_to_canvas(images: torch.Tensor | Sequence[torch.Tensor], canvas: int | S
             shape = tuple(p.shape) if isinstance(p, torch.Tensor) else type(p).__name__
             raise ValueError(f"images[{i}] must be a (C, h, w) tensor; got {shape}")
         if p.shape[0] != pictures[0].shape[0] or p.dtype != pictures[0].dtype:
-            raise ValueError(f"images[{i}] is {p.shape[0]}-channel {p.dtype}; images[0] is "
-                             f"{pictures[0].shape[0]}-channel {pictures[0].dtype}")
+            raise ValueError(
+                f"images[{i}] is {p.shape[0]}-channel {p.dtype}; images[0] is "
+                f"{pictures[0].shape[0]}-channel {pictures[0].dtype}"
+            )
     offsets = canvas_offsets([p.shape[1] for p in pictures], [p.shape[2] for p in pictures], (ch, cw))
     first = pictures[0]
     value = _white(first.dtype) if fill is None else float(fill)
     batch = torch.full((len(pictures), first.shape[0], ch, cw), value, dtype=first.dtype, device=first.device)
     for i, (p, (left, top)) in enumerate(zip(pictures, offsets.tolist())):
-        batch[i, :, top:top + p.shape[1], left:left + p.shape[2]] = p
+        batch[i, :, top : top + p.shape[1], left : left + p.shape[2]] = p
     return batch, offsets
 
 
@@ -223,9 +229,11 @@ def shift_boxes(boxes: torch.Tensor, offsets: torch.Tensor) -> torch.Tensor:
     return boxes.to(dtype) + shift
 
 
-def picture_boxes(heights: Sequence[int] | np.ndarray | torch.Tensor,
-                  widths: Sequence[int] | np.ndarray | torch.Tensor,
-                  offsets: torch.Tensor | None = None) -> torch.Tensor:
+def picture_boxes(
+    heights: Sequence[int] | np.ndarray | torch.Tensor,
+    widths: Sequence[int] | np.ndarray | torch.Tensor,
+    offsets: torch.Tensor | None = None,
+) -> torch.Tensor:
     """Each picture's own box ``[left, top, left + w, top + h]`` (float32, ``(B, 4)``).
 
     With ``offsets=None`` the boxes are in picture coordinates (``[0, 0, w, h]``, the released
@@ -236,9 +244,12 @@ def picture_boxes(heights: Sequence[int] | np.ndarray | torch.Tensor,
     return boxes if offsets is None else shift_boxes(boxes, offsets)
 
 
-def picture_and_patch_boxes(heights: Sequence[int] | np.ndarray | torch.Tensor,
-                            widths: Sequence[int] | np.ndarray | torch.Tensor,
-                            patch_boxes: torch.Tensor, offsets: torch.Tensor | None = None) -> torch.Tensor:
+def picture_and_patch_boxes(
+    heights: Sequence[int] | np.ndarray | torch.Tensor,
+    widths: Sequence[int] | np.ndarray | torch.Tensor,
+    patch_boxes: torch.Tensor,
+    offsets: torch.Tensor | None = None,
+) -> torch.Tensor:
     """The RoIs of section 4.2: picture box first, then its patch boxes, ``(B, 1 + P, 4)``.
 
     Parameters

@@ -99,7 +99,8 @@ def check_real(
     if ok:
         v = float(value)
         ok = (low is None or (v > low if low_open else v >= low)) and (
-            high is None or (v < high if high_open else v <= high))
+            high is None or (v < high if high_open else v <= high)
+        )
     if not ok:
         raise ValueError(f"{name} must be a finite number{_interval(low, high, low_open, high_open)}, got {value!r}")
     return float(value)
@@ -157,6 +158,11 @@ def check_int(
         Argument name used in the message.
     low, high
         Optional inclusive bounds.
+    csv_header_lines
+        When the table was read from a CSV file with this many lines before the first data row
+        (1 for a plain header), the message also gives the file's line number.
+    row_names
+        Names of the rows (e.g. the image file column) for the message.
     integral_float
         Also accept a float with an integral value (``30.0``), e.g. a level read from YAML.
 
@@ -217,8 +223,17 @@ def check_choice(value: Any, name: str, choices: Sequence[Any]) -> Any:
     return value
 
 
-def check_shape(shape: Any, name: str = "shape") -> tuple[int, int]:
+def check_shape(shape: Any, name: str = "shape", *, allow_scalar: bool = False) -> tuple[int, int]:
     """An image shape ``(H, W)``: two positive integers (Python or numpy; bools rejected).
+
+    Parameters
+    ----------
+    shape
+        The pair (or, with ``allow_scalar``, one int meaning ``(n, n)``).
+    name
+        Name for the message.
+    allow_scalar
+        Accept a single positive int for a square shape (canvas sizes, grids, RoI outputs).
 
     Returns
     -------
@@ -230,14 +245,18 @@ def check_shape(shape: Any, name: str = "shape") -> tuple[int, int]:
     ValueError
         ``"<name> must be a pair (H, W) of positive ints, got <value>"``.
     """
+    if allow_scalar and isinstance(shape, numbers.Integral) and not isinstance(shape, (bool, np.bool_)):
+        shape = (int(shape), int(shape))
     try:
         items = tuple(shape)
     except TypeError:
         items = ()
     ok = len(items) == 2 and all(
-        isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_)) and int(v) > 0 for v in items)
+        isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_)) and int(v) > 0 for v in items
+    )
     if not ok:
-        raise ValueError(f"{name} must be a pair (H, W) of positive ints, got {shape!r}")
+        form = "a positive int or a pair (H, W) of positive ints" if allow_scalar else "a pair (H, W) of positive ints"
+        raise ValueError(f"{name} must be {form}, got {shape!r}")
     return int(items[0]), int(items[1])
 
 
@@ -363,7 +382,8 @@ def check_bool_column(values: pd.Series, table: str, column: str) -> pd.Series:
     if not ok.all():
         row = first_row(~ok)
         raise ValueError(
-            f"{table}: row {row} field {column!r} = {_show(values.iloc[row])}; expected a boolean (True/False)")
+            f"{table}: row {row} field {column!r} = {_show(values.iloc[row])}; expected a boolean (True/False)"
+        )
     return values.astype(bool)
 
 
@@ -376,6 +396,8 @@ def check_finite_column(
     integer: bool = False,
     low: float | None = None,
     high: float | None = None,
+    csv_header_lines: int | None = None,
+    row_names: pd.Series | None = None,
 ) -> NDArray[np.float64]:
     """A numeric column as float64, every value finite (integral, within ``[low, high]``).
 
@@ -414,6 +436,10 @@ def check_finite_column(
         row = first_row(bad)
         expected = ("an integer" if integer else "a finite number") + _interval(low, high, False, False)
         expected += " (or NaN when not applicable)" if allow_nan else ""
-        raise ValueError(f"{table}: row {row} field {column!r} = {_show(values.iloc[row])} is not {expected} "
-                         f"({int(bad.sum())} such rows)")
+        line = f" (CSV line {row + 1 + csv_header_lines})" if csv_header_lines is not None else ""
+        line += f" ({_show(row_names.iloc[row])})" if row_names is not None else ""
+        raise ValueError(
+            f"{table}: row {row}{line} field {column!r} = {_show(values.iloc[row])} is not {expected} "
+            f"({int(bad.sum())} such rows)"
+        )
     return v

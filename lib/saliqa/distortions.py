@@ -78,19 +78,14 @@ _SUBSAMPLING = ("4:4:4", "4:2:2", "4:2:0")
 def _check_image(image: Any, name: str = "image") -> np.ndarray:
     """Return ``image`` if it is a non-empty uint8 (H, W) or (H, W, 3) array, else raise."""
     if not isinstance(image, np.ndarray):
-        raise ValueError(
-            f"{name} must be a numpy uint8 array of shape (H, W) or (H, W, 3); "
-            f"got {type(image).__name__}"
-        )
+        raise ValueError(f"{name} must be a numpy uint8 array of shape (H, W) or (H, W, 3); got {type(image).__name__}")
     if image.dtype != np.uint8:
         raise ValueError(
             f"{name} must have dtype uint8 (values 0..255); got {image.dtype} "
             "(convert e.g. with skimage.util.img_as_ubyte)"
         )
     if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] != 3):
-        raise ValueError(
-            f"{name} must have shape (H, W) (grey) or (H, W, 3) (RGB); got shape {image.shape}"
-        )
+        raise ValueError(f"{name} must have shape (H, W) (grey) or (H, W, 3) (RGB); got shape {image.shape}")
     if image.shape[0] == 0 or image.shape[1] == 0:
         raise ValueError(f"{name} must be non-empty; got shape {image.shape}")
     return image
@@ -299,9 +294,7 @@ def _check_factor(factor: Any) -> float:
     return check_real(factor, "factor", low=0.0)
 
 
-def contrast_change(
-    image: np.ndarray, factor: float, about: Literal["mean", "mid-grey"] = "mean"
-) -> np.ndarray:
+def contrast_change(image: np.ndarray, factor: float, about: Literal["mean", "mid-grey"] = "mean") -> np.ndarray:
     """Scale contrast: ``out = pivot + factor * (image - pivot)``, rounded and clipped.
 
     Parameters
@@ -400,23 +393,44 @@ class Distortion:
 REGISTRY: Mapping[str, Distortion] = MappingProxyType(
     {
         "jpeg": Distortion(
-            "jpeg", jpeg, "quality", _check_quality, (90, 70, 50, 30, 10),
-            options=("subsampling",), higher_is_stronger=False,
+            "jpeg",
+            jpeg,
+            "quality",
+            _check_quality,
+            (90, 70, 50, 30, 10),
+            options=("subsampling",),
+            higher_is_stronger=False,
         ),
         "gaussian_blur": Distortion(
-            "gaussian_blur", gaussian_blur, "sigma", _check_sigma, (0.5, 1.0, 2.0, 3.0, 5.0),
+            "gaussian_blur",
+            gaussian_blur,
+            "sigma",
+            _check_sigma,
+            (0.5, 1.0, 2.0, 3.0, 5.0),
             options=("truncate",),
         ),
         "motion_blur": Distortion(
-            "motion_blur", motion_blur, "length", _check_length, (3, 7, 11, 15, 21),
+            "motion_blur",
+            motion_blur,
+            "length",
+            _check_length,
+            (3, 7, 11, 15, 21),
             options=("angle",),
         ),
         "contrast_change": Distortion(
-            "contrast_change", contrast_change, "factor", _check_factor,
-            (0.8, 0.6, 0.4, 0.25), options=("about",),
+            "contrast_change",
+            contrast_change,
+            "factor",
+            _check_factor,
+            (0.8, 0.6, 0.4, 0.25),
+            options=("about",),
         ),
         "white_noise": Distortion(
-            "white_noise", white_noise, "sigma", _check_sigma, (5.0, 10.0, 20.0, 30.0, 50.0),
+            "white_noise",
+            white_noise,
+            "sigma",
+            _check_sigma,
+            (5.0, 10.0, 20.0, 30.0, 50.0),
             stochastic=True,
         ),
     }
@@ -445,9 +459,7 @@ def check_options(name: str, options: Mapping[str, Any] | None) -> dict[str, Any
     kwargs = dict(options or {})
     unknown = sorted(set(kwargs) - set(entry.options))
     if unknown:
-        raise ValueError(
-            f"options {unknown} not accepted by {name!r}; expected a subset of {list(entry.options)}"
-        )
+        raise ValueError(f"options {unknown} not accepted by {name!r}; expected a subset of {list(entry.options)}")
     return kwargs
 
 

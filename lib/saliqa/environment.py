@@ -10,9 +10,26 @@ import pandas as pd
 __all__ = ["PACKAGES", "versions", "device_info"]
 
 PACKAGES = (
-    "saliqa", "numpy", "scipy", "pandas", "scikit-image", "opencv-python-headless", "pillow",
-    "matplotlib", "statsmodels", "pingouin", "torch", "torchvision", "timm", "grad-cam", "captum",
-    "papermill", "nbconvert", "nbval", "jupyterlab", "ipykernel",
+    "saliqa",
+    "numpy",
+    "scipy",
+    "pandas",
+    "scikit-image",
+    "opencv-python-headless",
+    "pillow",
+    "matplotlib",
+    "statsmodels",
+    "pingouin",
+    "torch",
+    "torchvision",
+    "timm",
+    "grad-cam",
+    "captum",
+    "papermill",
+    "nbconvert",
+    "nbval",
+    "jupyterlab",
+    "ipykernel",
 )
 
 

@@ -96,8 +96,23 @@ class MosDistribution:
 
     def summary(self) -> dict[str, Any]:
         """The scalar fields as a dict (one row of :func:`mos_distributions`)."""
-        return {k: getattr(self, k) for k in ("name", "n", "mean", "std", "median", "q25", "q75", "iqr", "min",
-                                              "max", "skewness", "excess_kurtosis")}
+        return {
+            k: getattr(self, k)
+            for k in (
+                "name",
+                "n",
+                "mean",
+                "std",
+                "median",
+                "q25",
+                "q75",
+                "iqr",
+                "min",
+                "max",
+                "skewness",
+                "excess_kurtosis",
+            )
+        }
 
 
 def mos_distribution(
@@ -126,24 +141,41 @@ def mos_distribution(
         Non-finite values, fewer than 4, or values outside the bins.
     """
     x = check_vector(mos, "mos", min_size=4)
-    edges = (np.linspace(value_range[0], value_range[1], int(bins) + 1) if np.ndim(bins) == 0
-             else np.asarray(bins, dtype=float))
+    edges = (
+        np.linspace(value_range[0], value_range[1], int(bins) + 1)
+        if np.ndim(bins) == 0
+        else np.asarray(bins, dtype=float)
+    )
     outside = (x < edges[0]) | (x > edges[-1])
     if outside.any():
-        raise ValueError(f"mos of {name or 'the dataset'}: {int(outside.sum())} value(s) outside the histogram "
-                         f"range [{edges[0]:g}, {edges[-1]:g}] (e.g. {x[outside][0]:g}); widen value_range")
+        raise ValueError(
+            f"mos of {name or 'the dataset'}: {int(outside.sum())} value(s) outside the histogram "
+            f"range [{edges[0]:g}, {edges[-1]:g}] (e.g. {x[outside][0]:g}); widen value_range"
+        )
     counts, _ = np.histogram(x, bins=edges)
     q25, med, q75 = np.percentile(x, [25, 50, 75])
     return MosDistribution(
-        name=name, n=int(x.size), mean=float(x.mean()), std=float(x.std(ddof=1)), median=float(med),
-        q25=float(q25), q75=float(q75), iqr=float(q75 - q25), min=float(x.min()), max=float(x.max()),
-        skewness=float(stats.skew(x)), excess_kurtosis=float(stats.kurtosis(x)),
-        counts=counts.astype(np.int64), edges=edges,
+        name=name,
+        n=int(x.size),
+        mean=float(x.mean()),
+        std=float(x.std(ddof=1)),
+        median=float(med),
+        q25=float(q25),
+        q75=float(q75),
+        iqr=float(q75 - q25),
+        min=float(x.min()),
+        max=float(x.max()),
+        skewness=float(stats.skew(x)),
+        excess_kurtosis=float(stats.kurtosis(x)),
+        counts=counts.astype(np.int64),
+        edges=edges,
     )
 
 
 def mos_distributions(
-    mos_by_dataset: Mapping[str, ArrayLike | pd.DataFrame], *, bins: int | ArrayLike = 50,
+    mos_by_dataset: Mapping[str, ArrayLike | pd.DataFrame],
+    *,
+    bins: int | ArrayLike = 50,
     value_range: tuple[float, float] = (0.0, 100.0),
 ) -> pd.DataFrame:
     """:func:`mos_distribution` of several datasets, one summary row each (Fig. 8).
@@ -207,10 +239,15 @@ def picture_patch_pairs(images: pd.DataFrame, patches: pd.DataFrame, *, by: str 
         raise ValueError(f"images: picture {dup!r} is listed more than once")
     pic = images.set_index("image_id")["mos"]
     has_pic = patches["image_id"].isin(pic.index).to_numpy()
-    out = pd.DataFrame({
-        "image_id": patches["image_id"].to_numpy(), "patch_id": patches["patch_id"].to_numpy(),
-        by: patches[by].to_numpy(), "mos_picture": np.nan, "mos_patch": patches["mos"].to_numpy(dtype=float),
-    })
+    out = pd.DataFrame(
+        {
+            "image_id": patches["image_id"].to_numpy(),
+            "patch_id": patches["patch_id"].to_numpy(),
+            by: patches[by].to_numpy(),
+            "mos_picture": np.nan,
+            "mos_patch": patches["mos"].to_numpy(dtype=float),
+        }
+    )
     out.loc[has_pic, "mos_picture"] = pic.loc[patches["image_id"][has_pic]].to_numpy(dtype=float)
     no_mos = has_pic & ~(np.isfinite(out["mos_patch"].to_numpy()) & np.isfinite(out["mos_picture"].to_numpy()))
     kept = out.loc[has_pic & ~no_mos].reset_index(drop=True)
@@ -237,14 +274,20 @@ def picture_patch_correlation(images: pd.DataFrame, patches: pd.DataFrame, *, by
     pairs = picture_patch_pairs(images, patches, by=by)
     rows = []
     for key, group in pairs.groupby(by, sort=True):
-        rows.append({
-            by: key, "n": len(group), "lcc": plcc(group["mos_patch"], group["mos_picture"]),
-            "srcc": srcc(group["mos_patch"], group["mos_picture"]),
-            "mean_picture_mos": group["mos_picture"].mean(), "mean_patch_mos": group["mos_patch"].mean(),
-            "std_patch_mos": group["mos_patch"].std(ddof=1),
-            "paper_lcc": PAPER_PICTURE_PATCH_LCC.get(round(float(key), 6), np.nan)
-            if isinstance(key, (int, float, np.floating)) else np.nan,
-        })
+        rows.append(
+            {
+                by: key,
+                "n": len(group),
+                "lcc": plcc(group["mos_patch"], group["mos_picture"]),
+                "srcc": srcc(group["mos_patch"], group["mos_picture"]),
+                "mean_picture_mos": group["mos_picture"].mean(),
+                "mean_patch_mos": group["mos_patch"].mean(),
+                "std_patch_mos": group["mos_patch"].std(ddof=1),
+                "paper_lcc": PAPER_PICTURE_PATCH_LCC.get(round(float(key), 6), np.nan)
+                if isinstance(key, (int, float, np.floating))
+                else np.nan,
+            }
+        )
     table = pd.DataFrame(rows).sort_values(by, ascending=False).reset_index(drop=True)
     table.attrs.update(pairs.attrs)
     return table
@@ -270,8 +313,11 @@ def size_counts(images: pd.DataFrame) -> pd.DataFrame:
         and counted in ``attrs["n_size_unknown"]``.
     """
     wh, unknown = _sizes(images)
-    sizes, counts = np.unique(wh.astype(np.int64), axis=0, return_counts=True) if len(wh) else (
-        np.zeros((0, 2), np.int64), np.zeros(0, np.int64))
+    sizes, counts = (
+        np.unique(wh.astype(np.int64), axis=0, return_counts=True)
+        if len(wh)
+        else (np.zeros((0, 2), np.int64), np.zeros(0, np.int64))
+    )
     table = pd.DataFrame({"width": sizes[:, 0], "height": sizes[:, 1], "n": counts})
     table = table.sort_values(["n", "width", "height"], ascending=[False, True, True]).reset_index(drop=True)
     table.attrs["n_size_unknown"] = unknown
@@ -301,12 +347,19 @@ def size_summary(images: pd.DataFrame, *, canvas: int = 640) -> dict[str, float 
         return {"n_pictures": 0, "n_size_unknown": unknown}
     w, h = wh[:, 0], wh[:, 1]
     return {
-        "n_pictures": int(len(wh)), "n_size_unknown": unknown,
-        "n_sizes": int(len(np.unique(wh, axis=0))), "n_aspect_ratios": int(len(np.unique(np.round(w / h, 3)))),
-        "width_min": int(w.min()), "width_max": int(w.max()), "height_min": int(h.min()), "height_max": int(h.max()),
+        "n_pictures": int(len(wh)),
+        "n_size_unknown": unknown,
+        "n_sizes": int(len(np.unique(wh, axis=0))),
+        "n_aspect_ratios": int(len(np.unique(np.round(w / h, 3)))),
+        "width_min": int(w.min()),
+        "width_max": int(w.max()),
+        "height_min": int(h.min()),
+        "height_max": int(h.max()),
         "median_megapixels": float(np.median(w * h) / 1e6),
-        "share_landscape": float(np.mean(w > h)), "share_portrait": float(np.mean(w < h)),
-        "share_square": float(np.mean(w == h)), "n_exceeding_canvas": int(np.sum((w > canvas) | (h > canvas))),
+        "share_landscape": float(np.mean(w > h)),
+        "share_portrait": float(np.mean(w < h)),
+        "share_square": float(np.mean(w == h)),
+        "n_exceeding_canvas": int(np.sum((w > canvas) | (h > canvas))),
     }
 
 
@@ -356,9 +409,13 @@ def dataset_counts(
         n_annotations = len(ratings) if n_annotations is None else n_annotations
         n_annotators = int(ratings["rater_id"].nunique()) if n_annotators is None else n_annotators
     return {
-        "database": name, "unique_contents": int(images["content_id"].nunique()),
-        "distortions": len(kinds) if kinds else np.nan, "picture_contents": int(len(images)),
-        "patch_contents": n_patches, "distortion_type": distortion_type, "framework": framework,
+        "database": name,
+        "unique_contents": int(images["content_id"].nunique()),
+        "distortions": len(kinds) if kinds else np.nan,
+        "picture_contents": int(len(images)),
+        "patch_contents": n_patches,
+        "distortion_type": distortion_type,
+        "framework": framework,
         "annotators": np.nan if n_annotators is None else int(n_annotators),
         "annotations": np.nan if n_annotations is None else int(n_annotations),
     }

@@ -93,9 +93,7 @@ patch files: 41.0 to 50.5 dB. An absolute bound cannot tell a one-pixel shift on
 # --------------------------------------------------------------------------------- geometry
 
 
-def patch_size(
-    width: ArrayLike, height: ArrayLike, fraction: ArrayLike
-) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+def patch_size(width: ArrayLike, height: ArrayLike, fraction: ArrayLike) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Patch width and height for a linear ``fraction`` of a picture (seed 003, Sec. 3.2 (a), (b)).
 
     ``floor(fraction * width)`` and ``floor(fraction * height)``, the rule every released FLIVE
@@ -438,8 +436,7 @@ def patch_table(
     f = _check_fractions(fractions)
     if b.ndim != 3 or b.shape[0] != len(ids) or b.shape[1] != f.size:
         raise ValueError(
-            f"{origin}: boxes must have shape (n_images, n_fractions, 4) = ({len(ids)}, {f.size}, 4); "
-            f"got {b.shape}"
+            f"{origin}: boxes must have shape (n_images, n_fractions, 4) = ({len(ids)}, {f.size}, 4); got {b.shape}"
         )
     n, k = b.shape[:2]
     scores = np.full((n, k), np.nan) if mos is None else np.asarray(mos, dtype=float).reshape(n, k)
@@ -493,7 +490,11 @@ def sample_patches(
             f"{sizes[row].tolist()}; expected positive integers (sizes must be known to sample patches)"
         )
     boxes = sample_patch_boxes(
-        sizes, fractions=fractions, max_overlap=max_overlap, relative_to=relative_to, seed=seed,
+        sizes,
+        fractions=fractions,
+        max_overlap=max_overlap,
+        relative_to=relative_to,
+        seed=seed,
         max_tries=max_tries,
     )
     return patch_table(images["image_id"].astype(str).tolist(), boxes, fractions=fractions)

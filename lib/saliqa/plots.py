@@ -71,8 +71,9 @@ def _new_figure(figsize: tuple[float, float]) -> Figure:
 # --------------------------------------------------------------------------------------------
 
 
-def save_figure(fig: Figure, out_dir: str | os.PathLike[str], name: str, formats: Sequence[str] = ("png",),
-                *, dpi: int = 150) -> list[Path]:
+def save_figure(
+    fig: Figure, out_dir: str | os.PathLike[str], name: str, formats: Sequence[str] = ("png",), *, dpi: int = 150
+) -> list[Path]:
     """Save ``fig`` as ``out_dir/name.<fmt>`` for each format, atomically.
 
     Each file is written through :func:`saliqa.io.atomic_write_bytes` (temporary file, then
@@ -164,8 +165,16 @@ def register_figure_formatter(dpi: int = 150) -> bool:
     return True
 
 
-def overlay_map(ax: Any, image: np.ndarray, saliency: np.ndarray, *, alpha: float = 0.55, cmap: str = "jet",
-                normalize: bool = True, title: str | None = None) -> Any:
+def overlay_map(
+    ax: Any,
+    image: np.ndarray,
+    saliency: np.ndarray,
+    *,
+    alpha: float = 0.55,
+    cmap: str = "jet",
+    normalize: bool = True,
+    title: str | None = None,
+) -> Any:
     """Draw ``image`` and ``saliency`` blended over it on ``ax`` (axes turned off).
 
     Parameters
@@ -219,9 +228,13 @@ def overlay_map(ax: Any, image: np.ndarray, saliency: np.ndarray, *, alpha: floa
 # --------------------------------------------------------------------------------------------
 
 
-def plot_country_distribution(shares: pd.DataFrame, *, campaign_labels: Mapping[str, str] | None = None,
-                              colors: Sequence[str] = ("#1f4e9c", "#f2c14e"),
-                              figsize: tuple[float, float] = (10.0, 3.5)) -> Figure:
+def plot_country_distribution(
+    shares: pd.DataFrame,
+    *,
+    campaign_labels: Mapping[str, str] | None = None,
+    colors: Sequence[str] = ("#1f4e9c", "#f2c14e"),
+    figsize: tuple[float, float] = (10.0, 3.5),
+) -> Figure:
     """Figure 1: grouped bars of the workers' countries, one bar per campaign (seed 000).
 
     Parameters
@@ -242,8 +255,9 @@ def plot_country_distribution(shares: pd.DataFrame, *, campaign_labels: Mapping[
         if c not in shares.columns:
             raise ValueError(f"shares: missing column {c!r} (from saliqa.crowd.country_distribution)")
     labels = {"free": "free viewing", "iqa": "IQA task", **(campaign_labels or {})}
-    wide = shares.pivot_table(index="country", columns="campaign", values="share", aggfunc="sum", fill_value=0.0,
-                              sort=False)
+    wide = shares.pivot_table(
+        index="country", columns="campaign", values="share", aggfunc="sum", fill_value=0.0, sort=False
+    )
     countries = list(dict.fromkeys(shares["country"]))
     campaigns = list(dict.fromkeys(shares["campaign"]))
     wide = wide.reindex(index=countries, columns=campaigns, fill_value=0.0)
@@ -252,8 +266,15 @@ def plot_country_distribution(shares: pd.DataFrame, *, campaign_labels: Mapping[
     x = np.arange(len(countries))
     width = 0.8 / max(1, len(campaigns))
     for k, camp in enumerate(campaigns):
-        ax.bar(x + (k - (len(campaigns) - 1) / 2) * width, 100.0 * wide[camp].to_numpy(), width,
-               label=labels.get(camp, str(camp)), color=colors[k % len(colors)], edgecolor="black", linewidth=0.3)
+        ax.bar(
+            x + (k - (len(campaigns) - 1) / 2) * width,
+            100.0 * wide[camp].to_numpy(),
+            width,
+            label=labels.get(camp, str(camp)),
+            color=colors[k % len(colors)],
+            edgecolor="black",
+            linewidth=0.3,
+        )
     ax.set_xticks(x, countries, rotation=90, fontsize=8)
     ax.set_ylabel("participants (%)")
     ax.set_xlim(-0.6, len(countries) - 0.4)
@@ -267,9 +288,14 @@ def plot_country_distribution(shares: pd.DataFrame, *, campaign_labels: Mapping[
 # --------------------------------------------------------------------------------------------
 
 
-def plot_mos_vs_jpeg(crowd_mos: pd.DataFrame, lab_tables: Mapping[str, pd.DataFrame] | None = None, *,
-                     crowd_label: str = "crowdsourcing", scale: tuple[float, float] = (0.0, 100.0),
-                     figsize: tuple[float, float] = (5.0, 4.0)) -> Figure:
+def plot_mos_vs_jpeg(
+    crowd_mos: pd.DataFrame,
+    lab_tables: Mapping[str, pd.DataFrame] | None = None,
+    *,
+    crowd_label: str = "crowdsourcing",
+    scale: tuple[float, float] = (0.0, 100.0),
+    figsize: tuple[float, float] = (5.0, 4.0),
+) -> Figure:
     """Figure 2: MOS against JPEG quality level, crowd (dots) and lab datasets (other markers).
 
     Parameters
@@ -303,8 +329,11 @@ def plot_mos_vs_jpeg(crowd_mos: pd.DataFrame, lab_tables: Mapping[str, pd.DataFr
             ax.scatter(d["level"], d["mos"], s=18, marker="o", color="tab:green", alpha=0.8, label=name)
         else:
             m = markers[(k - 1) % len(markers)]
-            kw = {"facecolors": "none", "edgecolors": colors[(k - 1) % len(colors)]} if m in "sD^v" else {
-                "color": colors[(k - 1) % len(colors)]}
+            kw = (
+                {"facecolors": "none", "edgecolors": colors[(k - 1) % len(colors)]}
+                if m in "sD^v"
+                else {"color": colors[(k - 1) % len(colors)]}
+            )
             ax.scatter(d["level"], d["mos"], s=22, marker=m, label=name, **kw)
     ax.set_xlabel("JPEG quality level")
     ax.set_ylabel(f"MOS ({scale[0]:g}-{scale[1]:g})")
@@ -319,8 +348,9 @@ def plot_mos_vs_jpeg(crowd_mos: pd.DataFrame, lab_tables: Mapping[str, pd.DataFr
 # --------------------------------------------------------------------------------------------
 
 
-def _edge_point(centre: tuple[float, float], towards: tuple[float, float], half_w: float,
-                half_h: float) -> tuple[float, float]:
+def _edge_point(
+    centre: tuple[float, float], towards: tuple[float, float], half_w: float, half_h: float
+) -> tuple[float, float]:
     """Where the segment centre -> towards leaves a box of half sizes (half_w, half_h)."""
     dx, dy = towards[0] - centre[0], towards[1] - centre[1]
     tx = half_w / abs(dx) if dx else math.inf
@@ -329,8 +359,14 @@ def _edge_point(centre: tuple[float, float], towards: tuple[float, float], half_
     return centre[0] + dx * t, centre[1] + dy * t
 
 
-def plot_kl_asymmetry_graph(asym: Any, *, labels: Mapping[str, str] | None = None, digits: int = 2,
-                            show_readout: bool = True, figsize: tuple[float, float] = (7.0, 5.5)) -> Figure:
+def plot_kl_asymmetry_graph(
+    asym: Any,
+    *,
+    labels: Mapping[str, str] | None = None,
+    digits: int = 2,
+    show_readout: bool = True,
+    figsize: tuple[float, float] = (7.0, 5.5),
+) -> Figure:
     """Figure 3: the experiments as nodes, arrows from prior to posterior labelled with mean ``D_KL``.
 
     Eye-tracking experiments are plain rectangles, crowd experiments rounded "cloud" boxes
@@ -378,9 +414,16 @@ def plot_kl_asymmetry_graph(asym: Any, *, labels: Mapping[str, str] | None = Non
         x, y = pos[n]
         crowd = n.startswith("crowd")
         style = "roundtooth,pad=0.02,tooth_size=0.025" if crowd else "square,pad=0.01"
-        box = FancyBboxPatch((x - half_w, y - half_h), 2 * half_w, 2 * half_h, boxstyle=style,
-                             facecolor="#fff4d6" if crowd else "#dde7f7", edgecolor="black", linewidth=1.2,
-                             gid=f"node:{n}")
+        box = FancyBboxPatch(
+            (x - half_w, y - half_h),
+            2 * half_w,
+            2 * half_h,
+            boxstyle=style,
+            facecolor="#fff4d6" if crowd else "#dde7f7",
+            edgecolor="black",
+            linewidth=1.2,
+            gid=f"node:{n}",
+        )
         ax.add_patch(box)
         ax.text(x, y, labels.get(n, n), ha="center", va="center", fontsize=9, gid=f"nodelabel:{n}")
     fmt = f"{{:.{int(digits)}f}}"
@@ -390,8 +433,16 @@ def plot_kl_asymmetry_graph(asym: Any, *, labels: Mapping[str, str] | None = Non
         for prior, post, value in ((q, p, r["mean_d_pq"]), (p, q, r["mean_d_qp"])):
             start = _edge_point(pos[prior], pos[post], half_w + 0.015, half_h + 0.015)
             end = _edge_point(pos[post], pos[prior], half_w + 0.015, half_h + 0.015)
-            arrow = FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=14, linewidth=1.3,
-                                    connectionstyle="arc3,rad=0.25", color="black", gid=f"arrow:{prior}->{post}")
+            arrow = FancyArrowPatch(
+                start,
+                end,
+                arrowstyle="-|>",
+                mutation_scale=14,
+                linewidth=1.3,
+                connectionstyle="arc3,rad=0.25",
+                color="black",
+                gid=f"arrow:{prior}->{post}",
+            )
             ax.add_patch(arrow)
             # label near the arc's midpoint (the arc bends to the right of the travel direction)
             mx, my = (start[0] + end[0]) / 2, (start[1] + end[1]) / 2
@@ -399,9 +450,16 @@ def plot_kl_asymmetry_graph(asym: Any, *, labels: Mapping[str, str] | None = Non
             norm = math.hypot(dx, dy) or 1.0
             off = 0.25 * norm / 2 + 0.035
             lx, ly = mx + dy / norm * off, my - dx / norm * off
-            ax.text(lx, ly, fmt.format(value), ha="center", va="center", fontsize=9,
-                    bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none"},
-                    gid=f"label:{prior}->{post}")
+            ax.text(
+                lx,
+                ly,
+                fmt.format(value),
+                ha="center",
+                va="center",
+                fontsize=9,
+                bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none"},
+                gid=f"label:{prior}->{post}",
+            )
         if show_readout and "readout_text" in summary.columns:
             pv = f" (p = {r['p_value']:.3g})" if "p_value" in summary.columns and np.isfinite(r["p_value"]) else ""
             readouts.append((f"readout:{p}|{q}", f"{r['readout_text']}{pv}"))
@@ -416,11 +474,17 @@ def plot_kl_asymmetry_graph(asym: Any, *, labels: Mapping[str, str] | None = Non
 # --------------------------------------------------------------------------------------------
 
 
-def plot_map_grid(images: pd.DataFrame | Mapping[Hashable, np.ndarray],
-                  maps: Mapping[str, Mapping[Hashable, np.ndarray]], selection: pd.DataFrame, *,
-                  experiments: Sequence[str] | None = None, labels: Mapping[str, str] | None = None,
-                  load_image: Callable[[Any], np.ndarray] | None = None, alpha: float = 0.55,
-                  cell_size: float = 2.0) -> Figure:
+def plot_map_grid(
+    images: pd.DataFrame | Mapping[Hashable, np.ndarray],
+    maps: Mapping[str, Mapping[Hashable, np.ndarray]],
+    selection: pd.DataFrame,
+    *,
+    experiments: Sequence[str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    load_image: Callable[[Any], np.ndarray] | None = None,
+    alpha: float = 0.55,
+    cell_size: float = 2.0,
+) -> Figure:
     """Figure 4: rows = selected image versions, columns = the image and each experiment's map.
 
     Parameters
@@ -490,13 +554,19 @@ def plot_map_grid(images: pd.DataFrame | Mapping[Hashable, np.ndarray],
         lvl = f" (level {row['level']:g})" if "level" in selection.columns and np.isfinite(row["level"]) else ""
         ax.set_title(f"{row.get('content_id', row['image_id'])}\n{role}{lvl}", fontsize=8)
         for c, e in enumerate(exps, start=1):
-            overlay_map(axes[r, c], img, maps[e][row["image_id"]], alpha=alpha,
-                        title=labels.get(e, e).replace("\n", " ") if r == 0 else None)
+            overlay_map(
+                axes[r, c],
+                img,
+                maps[e][row["image_id"]],
+                alpha=alpha,
+                title=labels.get(e, e).replace("\n", " ") if r == 0 else None,
+            )
     return fig
 
 
-def plot_image_grid(images: Sequence[np.ndarray], titles: Sequence[str] | None = None, *, ncols: int = 6,
-                    cell_size: float = 2.0) -> Figure:
+def plot_image_grid(
+    images: Sequence[np.ndarray], titles: Sequence[str] | None = None, *, ncols: int = 6, cell_size: float = 2.0
+) -> Figure:
     """A grid of images (uint8 RGB or grey), one title each (e.g. the builtin corpus).
 
     Raises

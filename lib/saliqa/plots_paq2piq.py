@@ -68,8 +68,15 @@ def plot_mos_histograms(
     axes = fig.subplots(1, len(distributions), squeeze=False, sharey=density)[0]
     for ax, (name, d) in zip(axes, distributions.items()):
         heights = d.counts / d.counts.sum() if density else d.counts
-        bars = ax.bar(d.edges[:-1], heights, width=np.diff(d.edges), align="edge", color="#4c72b0",
-                      edgecolor="white", linewidth=0.3)
+        bars = ax.bar(
+            d.edges[:-1],
+            heights,
+            width=np.diff(d.edges),
+            align="edge",
+            color="#4c72b0",
+            edgecolor="white",
+            linewidth=0.3,
+        )
         for bar in bars:
             bar.set_gid(f"hist:{name}")
         ax.set_title(f"{name}\nn = {d.n:,}, std = {d.std:.1f}", fontsize=9)
@@ -110,8 +117,11 @@ def plot_picture_vs_patch(
     rng = np.random.default_rng(seed)
     for ax, key in zip(axes, keys):
         g = pairs.loc[pairs[by] == key]
-        show = g if max_points is None or len(g) <= max_points else g.iloc[np.sort(rng.choice(len(g), max_points,
-                                                                                              replace=False))]
+        show = (
+            g
+            if max_points is None or len(g) <= max_points
+            else g.iloc[np.sort(rng.choice(len(g), max_points, replace=False))]
+        )
         pts = ax.scatter(show["mos_patch"], show["mos_picture"], s=4, alpha=0.4, color="#4c72b0", linewidths=0)
         pts.set_gid(f"scatter:{key}")
         label = f"{float(key):.0%} patches" if isinstance(key, (float, np.floating)) and key <= 1 else f"{by} = {key}"
@@ -146,8 +156,14 @@ def plot_size_scatter(sizes: pd.DataFrame, *, max_marker: float = 200.0) -> Figu
     fig = _figure((4.5, 4.0))
     ax = fig.add_subplot()
     n = sizes["n"].to_numpy(dtype=float)
-    pts = ax.scatter(sizes["width"], sizes["height"], s=np.maximum(max_marker * n / n.max(), 2.0), alpha=0.5,
-                     color="#4c72b0", linewidths=0)
+    pts = ax.scatter(
+        sizes["width"],
+        sizes["height"],
+        s=np.maximum(max_marker * n / n.max(), 2.0),
+        alpha=0.5,
+        color="#4c72b0",
+        linewidths=0,
+    )
     pts.set_gid("sizes")
     ax.set_xlabel("width (px)")
     ax.set_ylabel("height (px)")
@@ -229,7 +245,7 @@ def plot_feature_histograms(features: pd.DataFrame, *, bins: int = 30, ncols: in
     nrows = math.ceil(len(cols) / ncols)
     fig = _figure((cell * ncols, cell * 0.8 * nrows))
     axes = fig.subplots(nrows, ncols, squeeze=False)
-    for ax in axes.ravel()[len(cols):]:
+    for ax in axes.ravel()[len(cols) :]:
         ax.set_axis_off()
     for ax, col in zip(axes.ravel(), cols):
         x = features[col].to_numpy(dtype=float)

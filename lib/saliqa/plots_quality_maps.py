@@ -14,8 +14,13 @@ from matplotlib.figure import Figure
 __all__ = ["plot_quality_maps"]
 
 
-def plot_quality_maps(pictures: Sequence[np.ndarray], blends: Sequence[np.ndarray],
-                      titles: Sequence[str] | None = None, *, cell_size: float = 3.0) -> Figure:
+def plot_quality_maps(
+    pictures: Sequence[np.ndarray],
+    blends: Sequence[np.ndarray],
+    titles: Sequence[str] | None = None,
+    *,
+    cell_size: float = 3.0,
+) -> Figure:
     """Fig. 10 layout: one row per picture, the original on the left, its blended map on the right.
 
     Parameters

@@ -42,6 +42,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from saliqa.checks import check_shape
+
 __all__ = [
     "DEFAULT_GRID",
     "BlockScores",
@@ -84,16 +86,7 @@ class BlockScores:
 
 
 def _grid(grid: int | Sequence[int]) -> tuple[int, int]:
-    if isinstance(grid, (int, np.integer)):
-        pair = (int(grid), int(grid))
-    else:
-        values = tuple(int(v) for v in grid)
-        if len(values) != 2:
-            raise ValueError(f"grid must be an int or (rows, cols); got {grid!r}")
-        pair = (values[0], values[1])
-    if pair[0] < 1 or pair[1] < 1:
-        raise ValueError(f"grid must be positive; got {grid!r}")
-    return pair
+    return check_shape(grid, "grid", allow_scalar=True)
 
 
 def _as_sizes(sizes: torch.Tensor | Sequence[Sequence[int]]) -> torch.Tensor:
@@ -107,8 +100,11 @@ def _as_sizes(sizes: torch.Tensor | Sequence[Sequence[int]]) -> torch.Tensor:
     return t
 
 
-def block_boxes(sizes: torch.Tensor | Sequence[Sequence[int]], grid: int | Sequence[int] = DEFAULT_GRID,
-                offsets: torch.Tensor | None = None) -> torch.Tensor:
+def block_boxes(
+    sizes: torch.Tensor | Sequence[Sequence[int]],
+    grid: int | Sequence[int] = DEFAULT_GRID,
+    offsets: torch.Tensor | None = None,
+) -> torch.Tensor:
     """Boxes of a ``rows x cols`` grid of blocks over each picture (section 4.3), ``(B, rows*cols, 4)``.
 
     Parameters
@@ -152,8 +148,13 @@ def _picture_boxes(sizes: torch.Tensor, offsets: torch.Tensor | None) -> torch.T
     return boxes
 
 
-def _prepare(model: _RoIScorer, images: torch.Tensor, sizes: torch.Tensor | Sequence[Sequence[int]] | None,
-             offsets: torch.Tensor | None, grid: int | Sequence[int]) -> tuple[torch.Tensor, torch.Tensor, int, int]:
+def _prepare(
+    model: _RoIScorer,
+    images: torch.Tensor,
+    sizes: torch.Tensor | Sequence[Sequence[int]] | None,
+    offsets: torch.Tensor | None,
+    grid: int | Sequence[int],
+) -> tuple[torch.Tensor, torch.Tensor, int, int]:
     if model.training:
         raise ValueError("model is in training mode (BatchNorm would couple the blocks); call model.eval() first")
     if images.ndim != 4:
@@ -170,10 +171,13 @@ def _prepare(model: _RoIScorer, images: torch.Tensor, sizes: torch.Tensor | Sequ
 
 
 @torch.no_grad()
-def predict_block_scores(model: _RoIScorer, images: torch.Tensor,
-                         sizes: torch.Tensor | Sequence[Sequence[int]] | None = None,
-                         offsets: torch.Tensor | None = None,
-                         grid: int | Sequence[int] = DEFAULT_GRID) -> BlockScores:
+def predict_block_scores(
+    model: _RoIScorer,
+    images: torch.Tensor,
+    sizes: torch.Tensor | Sequence[Sequence[int]] | None = None,
+    offsets: torch.Tensor | None = None,
+    grid: int | Sequence[int] = DEFAULT_GRID,
+) -> BlockScores:
     """Block quality scores of every picture in one forward pass (section 4.3).
 
     Parameters
@@ -209,10 +213,15 @@ def predict_block_scores(model: _RoIScorer, images: torch.Tensor,
 
 
 @torch.no_grad()
-def predict_block_scores_loop(model: _RoIScorer, images: torch.Tensor,
-                              sizes: torch.Tensor | Sequence[Sequence[int]] | None = None,
-                              offsets: torch.Tensor | None = None, grid: int | Sequence[int] = DEFAULT_GRID,
-                              *, reuse_features: bool = False) -> BlockScores:
+def predict_block_scores_loop(
+    model: _RoIScorer,
+    images: torch.Tensor,
+    sizes: torch.Tensor | Sequence[Sequence[int]] | None = None,
+    offsets: torch.Tensor | None = None,
+    grid: int | Sequence[int] = DEFAULT_GRID,
+    *,
+    reuse_features: bool = False,
+) -> BlockScores:
     """The naive reference of :func:`predict_block_scores`: one RoI at a time.
 
     ``reuse_features=False`` runs the whole model (backbone included) once per RoI;
@@ -255,8 +264,9 @@ def upsample_scores(blocks: torch.Tensor | np.ndarray, size: Sequence[int]) -> t
     if not bool(torch.isfinite(t).all()):
         raise ValueError("blocks contain NaN or infinite scores")
     h, w = (int(v) for v in size)
-    out = F.interpolate(t[:, None] if not single else t[None, None], size=(h, w), mode="bilinear",
-                        align_corners=False)[:, 0]
+    out = F.interpolate(t[:, None] if not single else t[None, None], size=(h, w), mode="bilinear", align_corners=False)[
+        :, 0
+    ]
     return out[0] if single else out
 
 
@@ -278,8 +288,14 @@ def _picture_array(picture: np.ndarray | torch.Tensor) -> np.ndarray:
     return arr
 
 
-def blend_quality_map(picture: np.ndarray | torch.Tensor, blocks: torch.Tensor | np.ndarray, *, alpha: float = 0.8,
-                      cmap: str = "magma", value_range: tuple[float, float] = (0.0, 100.0)) -> np.ndarray:
+def blend_quality_map(
+    picture: np.ndarray | torch.Tensor,
+    blocks: torch.Tensor | np.ndarray,
+    *,
+    alpha: float = 0.8,
+    cmap: str = "magma",
+    value_range: tuple[float, float] = (0.0, 100.0),
+) -> np.ndarray:
     """The quality map blended over its picture (section 4.3 (c), Fig. 10), as RGB.
 
     Parameters

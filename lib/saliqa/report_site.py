@@ -24,8 +24,11 @@ from saliqa.io import atomic_write_text
 
 __all__ = ["collect_entry", "render_index", "write_index", "notebook_title"]
 
-_STATUS_STYLE = {"ok": ("ok", "#1e7b34", "#e3f4e6"), "failed": ("FAILED", "#a4161a", "#fbe3e4"),
-                 "timeout": ("TIMEOUT", "#8a5a00", "#fff3cd")}
+_STATUS_STYLE = {
+    "ok": ("ok", "#1e7b34", "#e3f4e6"),
+    "failed": ("FAILED", "#a4161a", "#fbe3e4"),
+    "timeout": ("TIMEOUT", "#8a5a00", "#fff3cd"),
+}
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1d1d1f;background:#f6f7f9}
@@ -87,10 +90,20 @@ def collect_entry(result: Any, report_root: Path, notebook: Path | None = None) 
     """
     stem = result.stem
     entry: dict[str, Any] = dict(
-        stem=stem, status=result.status, seconds=float(result.seconds), message=result.message,
-        data_root=result.data, finished=time.strftime("%Y-%m-%d %H:%M:%S"),
-        title=notebook_title(notebook) if notebook is not None else stem, claim="", seed_file="",
-        simulated_observers=None, scorecard=[], scorecard_summary=result.scorecard_summary, figures=[], tables=[],
+        stem=stem,
+        status=result.status,
+        seconds=float(result.seconds),
+        message=result.message,
+        data_root=result.data,
+        finished=time.strftime("%Y-%m-%d %H:%M:%S"),
+        title=notebook_title(notebook) if notebook is not None else stem,
+        claim="",
+        seed_file="",
+        simulated_observers=None,
+        scorecard=[],
+        scorecard_summary=result.scorecard_summary,
+        figures=[],
+        tables=[],
     )
     metrics = report_root / stem / "metrics.json"
     if metrics.is_file():
@@ -98,8 +111,12 @@ def collect_entry(result: Any, report_root: Path, notebook: Path | None = None) 
         for key in ("title", "claim", "seed_file"):
             if doc.get(key):
                 entry[key] = doc[key]
-        entry.update(simulated_observers=doc.get("simulated_observers"), scorecard=doc.get("scorecard", []),
-                     scorecard_summary=doc.get("scorecard_summary", ""), datasets=doc.get("datasets", []))
+        entry.update(
+            simulated_observers=doc.get("simulated_observers"),
+            scorecard=doc.get("scorecard", []),
+            scorecard_summary=doc.get("scorecard_summary", ""),
+            datasets=doc.get("datasets", []),
+        )
         entry["figures"] = [f for f in doc.get("figures", []) if (report_root / stem / "figures" / f).is_file()]
         entry["tables"] = [t for t in doc.get("tables", []) if (report_root / stem / "tables" / t).is_file()]
     return entry
@@ -111,8 +128,7 @@ def _data_mode(entry: Mapping[str, Any]) -> str:
     if entry.get("simulated_observers") is None:
         return f"{root} (no metrics written)"
     if root == "builtin":
-        kind = "builtin photographs with SIMULATED observers" if entry["simulated_observers"] else \
-            "builtin photographs"
+        kind = "builtin photographs with SIMULATED observers" if entry["simulated_observers"] else "builtin photographs"
         return kind + (f" ({datasets})" if datasets else "")
     observers = "simulated observers" if entry["simulated_observers"] else "real observers"
     return f"real data from {root}" + (f": {datasets}" if datasets else "") + f" ({observers})"
@@ -133,12 +149,14 @@ def _scorecard_rows(rows: Sequence[Mapping[str, Any]]) -> str:
         verdict, cls = ("pass", "pass") if passed is True else ("FAIL", "fail") if passed is False else ("-", "none")
         body.append(
             f"<tr><td>{html.escape(str(r.get('label') or r.get('claim', '')))}</td>"
-            f"<td class=\"num\">{_number(r.get('paper'))}</td><td class=\"num\">{_number(r.get('obtained'))}</td>"
-            f"<td>{html.escape(str(r.get('expected', '')))}</td><td class=\"{cls}\">{verdict}</td>"
+            f'<td class="num">{_number(r.get("paper"))}</td><td class="num">{_number(r.get("obtained"))}</td>'
+            f'<td>{html.escape(str(r.get("expected", "")))}</td><td class="{cls}">{verdict}</td>'
             f"<td>{html.escape(str(r.get('note', '')))}</td></tr>"
         )
-    return ("<table class=\"scorecard\"><tr><th>claim</th><th>paper value</th><th>obtained</th>"
-            "<th>expected</th><th>verdict</th><th>note</th></tr>" + "".join(body) + "</table>")
+    return (
+        '<table class="scorecard"><tr><th>claim</th><th>paper value</th><th>obtained</th>'
+        "<th>expected</th><th>verdict</th><th>note</th></tr>" + "".join(body) + "</table>"
+    )
 
 
 def _scorecard_table(rows: Sequence[Mapping[str, Any]]) -> str:
@@ -149,8 +167,10 @@ def _scorecard_table(rows: Sequence[Mapping[str, Any]]) -> str:
     reported = [r for r in rows if r.get("passed") is None]
     out = _scorecard_rows(judged) if judged else "<p><em>No claim with a verdict.</em></p>"
     if reported:
-        out += (f"<details><summary>{len(reported)} values reported without verdict (paper value beside "
-                f"them where the same comparison was measured)</summary>{_scorecard_rows(reported)}</details>")
+        out += (
+            f"<details><summary>{len(reported)} values reported without verdict (paper value beside "
+            f"them where the same comparison was measured)</summary>{_scorecard_rows(reported)}</details>"
+        )
     return out
 
 
@@ -159,31 +179,41 @@ def _section(entry: Mapping[str, Any], report_root: Path) -> str:
     esc = html.escape
     label, fg, bg = _STATUS_STYLE.get(entry["status"], (entry["status"], "#333", "#eee"))
     report = f"{stem}.html"
-    links = [(report, "full report (HTML)"), (f"{stem}.ipynb", "executed notebook"),
-             (f"{stem}/metrics.json", "metrics.json"), (f"{stem}/scorecard.csv", "scorecard.csv")]
+    links = [
+        (report, "full report (HTML)"),
+        (f"{stem}.ipynb", "executed notebook"),
+        (f"{stem}/metrics.json", "metrics.json"),
+        (f"{stem}/scorecard.csv", "scorecard.csv"),
+    ]
     links = [(href, text) for href, text in links if (report_root / href).is_file()]
     link_html = " ".join(f'<a href="{esc(href)}">{esc(text)}</a>' for href, text in links)
     thumbs = "".join(
         f'<figure><a href="{esc(report)}"><img src="{esc(f"{stem}/figures/{name}")}" alt="{esc(name)}"></a>'
-        f"<figcaption>{esc(name)}</figcaption></figure>" for name in entry.get("figures", [])
+        f"<figcaption>{esc(name)}</figcaption></figure>"
+        for name in entry.get("figures", [])
     )
     tables = " ".join(f'<a href="{esc(f"{stem}/tables/{t}")}">{esc(t)}</a>' for t in entry.get("tables", []))
+    n_tables = len(entry.get("tables", []))
+    tables_html = (
+        f'<details><summary>tables ({n_tables} CSV files)</summary><p class="links">{tables}</p></details>'
+        if tables
+        else ""
+    )
     message = f'<p class="message">{esc(entry["message"])}</p>' if entry.get("message") else ""
     return f"""<section class="nb" id="{esc(stem)}">
-<h2>{esc(entry.get('title') or stem)}<span class="badge" style="color:{fg};background:{bg}">{esc(label)}</span></h2>
-<p class="claim">{esc(entry.get('claim') or '')}</p>
+<h2>{esc(entry.get("title") or stem)}<span class="badge" style="color:{fg};background:{bg}">{esc(label)}</span></h2>
+<p class="claim">{esc(entry.get("claim") or "")}</p>
 <table class="meta">
 <tr><th>notebook</th><td><code>{esc(stem)}</code></td></tr>
-<tr><th>seed file</th><td>{esc(entry.get('seed_file') or '-')}</td></tr>
+<tr><th>seed file</th><td>{esc(entry.get("seed_file") or "-")}</td></tr>
 <tr><th>data</th><td>{esc(_data_mode(entry))}</td></tr>
-<tr><th>status</th><td>{esc(entry['status'])}, {entry['seconds']:.1f} s, finished {esc(entry['finished'])}</td></tr>
-<tr><th>scorecard</th><td>{esc(entry.get('scorecard_summary') or '-')}</td></tr>
+<tr><th>status</th><td>{esc(entry["status"])}, {entry["seconds"]:.1f} s, finished {esc(entry["finished"])}</td></tr>
+<tr><th>scorecard</th><td>{esc(entry.get("scorecard_summary") or "-")}</td></tr>
 </table>
 {message}<p class="links">{link_html}</p>
-{_scorecard_table(entry.get('scorecard', []))}
-{f'<div class="thumbs">{thumbs}</div>' if thumbs else ''}
-{f'<details><summary>tables ({len(entry.get("tables", []))} CSV files)</summary><p class="links">{tables}</p></details>'
- if tables else ''}
+{_scorecard_table(entry.get("scorecard", []))}
+{f'<div class="thumbs">{thumbs}</div>' if thumbs else ""}
+{tables_html}
 </section>"""
 
 
@@ -193,7 +223,8 @@ def render_index(entries: Mapping[str, Mapping[str, Any]], profile: str, report_
     n_ok = sum(entries[s]["status"] == "ok" for s in stems)
     nav = "".join(
         f'<li><a href="#{html.escape(s)}">{html.escape(entries[s].get("title") or s)}</a> '
-        f'({html.escape(entries[s]["status"])})</li>' for s in stems
+        f"({html.escape(entries[s]['status'])})</li>"
+        for s in stems
     )
     sections = "\n".join(_section(entries[s], report_root) for s in stems)
     return f"""<!doctype html>
@@ -211,8 +242,9 @@ never the paper's numbers.</p></header>
 """
 
 
-def write_index(results: Sequence[Any], profile: str, report_root: Path,
-                notebooks: Mapping[str, Path] | None = None) -> Path:
+def write_index(
+    results: Sequence[Any], profile: str, report_root: Path, notebooks: Mapping[str, Path] | None = None
+) -> Path:
     """Update ``index.json`` with ``results`` and write ``index.html``; return the page's path.
 
     Parameters

@@ -102,9 +102,22 @@ def run_notebook(
     executed.unlink(missing_ok=True)
     html_path.unlink(missing_ok=True)
     cmd = [
-        sys.executable, "-m", "papermill", str(notebook), str(executed),
-        "-y", yaml.safe_dump(params), "-k", kernel, "--cwd", str(notebook.parent),
-        "--execution-timeout", str(cell_timeout), "--no-progress-bar", "--log-level", "WARNING",
+        sys.executable,
+        "-m",
+        "papermill",
+        str(notebook),
+        str(executed),
+        "-y",
+        yaml.safe_dump(params),
+        "-k",
+        kernel,
+        "--cwd",
+        str(notebook.parent),
+        "--execution-timeout",
+        str(cell_timeout),
+        "--no-progress-bar",
+        "--log-level",
+        "WARNING",
     ]
     env = dict(os.environ, MPLBACKEND="Agg", PYDEVD_DISABLE_FILE_VALIDATION="1")
     status, message = "ok", ""
@@ -144,8 +157,9 @@ def _render_html(executed: Path, target: Path) -> None:
     atomic_write_text(target, body)
 
 
-def write_index(results: list[NotebookResult], profile: str, report_root: Path | None = None,
-                notebooks: list[Path] | None = None) -> Path:
+def write_index(
+    results: list[NotebookResult], profile: str, report_root: Path | None = None, notebooks: list[Path] | None = None
+) -> Path:
     """``reports/<profile>/index.html``, the report site's front page (:mod:`saliqa.report_site`).
 
     Rows of notebooks run earlier (not in ``results``) are kept from ``index.json``.

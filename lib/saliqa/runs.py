@@ -35,7 +35,15 @@ from saliqa import paths
 from saliqa.io import atomic_write_text, write_json
 from saliqa.scorecard import Scorecard, load_reference
 
-__all__ = ["Run", "start_run", "configure_display", "clear_run_folder", "resolve_device", "data_mode_banner", "RUN_MARKER"]
+__all__ = [
+    "Run",
+    "start_run",
+    "configure_display",
+    "clear_run_folder",
+    "resolve_device",
+    "data_mode_banner",
+    "RUN_MARKER",
+]
 
 PROFILES = ("smoke", "default", "full")
 RUN_MARKER = ".saliqa-run"
@@ -43,7 +51,7 @@ RUN_MARKER = ".saliqa-run"
 
 
 def configure_display(max_colwidth: int = 200, precision: int = 4, max_columns: int = 40) -> None:
-    """pandas display options for readable reports: whole cell texts, 4 significant decimals.
+    """Pandas display options for readable reports: whole cell texts, 4 significant decimals.
 
     pandas' defaults cut text cells at 50 characters ("IQA-task maps are broader th...") and
     show 6 decimals; the HTML reports are read, so :func:`start_run` sets these for every notebook.
@@ -80,7 +88,8 @@ def clear_run_folder(folder: str | Path) -> Path:
         if entries and not (folder / RUN_MARKER).is_file():
             raise ValueError(
                 f"run output folder {folder} holds {len(entries)} entries but no {RUN_MARKER} marker: it was not "
-                "made by a saliqa run, so it is not emptied; choose an empty or new folder as out_dir")
+                "made by a saliqa run, so it is not emptied; choose an empty or new folder as out_dir"
+            )
         for entry in entries:
             if entry.is_dir() and not entry.is_symlink():
                 shutil.rmtree(entry)

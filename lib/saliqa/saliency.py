@@ -23,15 +23,27 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Literal, Sequence
+from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from saliqa.checks import as_float_array, check_int, check_positive, check_real, check_shape
 
-__all__ = ["check_shape", "check_points", "check_map", "check_fixations", "check_same_shape", "fixation_map",
-           "saliency_map", "pixels_per_degree", "sigma_from_degrees", "centre_prior", "normalize_map"]
+__all__ = [
+    "check_shape",
+    "check_points",
+    "check_map",
+    "check_fixations",
+    "check_same_shape",
+    "fixation_map",
+    "saliency_map",
+    "pixels_per_degree",
+    "sigma_from_degrees",
+    "centre_prior",
+    "normalize_map",
+]
 
 OutsidePolicy = Literal["raise", "clip", "drop"]
 Kernel = Literal["2sigma2", "sigma2"]
@@ -325,7 +337,9 @@ def saliency_map(
     elif kernel == "sigma2":
         denom = float(sigma) ** 2
     else:
-        raise ValueError(f"kernel must be '2sigma2' (exp(-d^2/(2 sigma^2))) or 'sigma2' (exp(-d^2/sigma^2)), got {kernel!r}")
+        raise ValueError(
+            f"kernel must be '2sigma2' (exp(-d^2/(2 sigma^2))) or 'sigma2' (exp(-d^2/sigma^2)), got {kernel!r}"
+        )
     check_int(chunk, "chunk", low=1)
     p, wt = check_points(points, (h, w), outside=outside, weights=weights)
     out: np.ndarray | None = None
@@ -378,7 +392,11 @@ def pixels_per_degree(viewing_distance: float, screen_width: float, screen_width
     float
         Pixels per degree.
     """
-    for nm, v in (("viewing_distance", viewing_distance), ("screen_width", screen_width), ("screen_width_px", screen_width_px)):
+    for nm, v in (
+        ("viewing_distance", viewing_distance),
+        ("screen_width", screen_width),
+        ("screen_width_px", screen_width_px),
+    ):
         check_positive(v, nm)
     angle_deg = 2.0 * math.degrees(math.atan(float(screen_width) / (2.0 * float(viewing_distance))))
     return float(screen_width_px) / angle_deg
@@ -407,7 +425,8 @@ def centre_prior(
 ) -> np.ndarray:
     """Anisotropic Gaussian centre-bias map, sum-normalised.
 
-    .. math:: C(x, y) \\propto \\exp\\left(-\\frac{(x - c_x)^2}{2 \\sigma_x^2} - \\frac{(y - c_y)^2}{2 \\sigma_y^2}\\right),
+    .. math:: C(x, y) \\propto
+              \\exp\\left(-\\frac{(x - c_x)^2}{2 \\sigma_x^2} - \\frac{(y - c_y)^2}{2 \\sigma_y^2}\\right),
               \\quad \\sigma_y = f_y H, \\ \\sigma_x = f_x W
 
     Parameters

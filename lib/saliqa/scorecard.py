@@ -44,7 +44,10 @@ REFERENCE_COLUMNS = ("claim", "table", "row", "column", "paper_value", "expected
 SCORECARD_COLUMNS = ("claim", "label", "kind", "paper", "obtained", "expected", "passed", "note")
 
 _OPS: dict[str, Callable[[float, float], bool]] = {
-    ">": operator.gt, "<": operator.lt, ">=": operator.ge, "<=": operator.le,
+    ">": operator.gt,
+    "<": operator.lt,
+    ">=": operator.ge,
+    "<=": operator.le,
 }
 _RULE = re.compile(r"^\s*(?P<op>>=|<=|>|<)\s*(?P<x>[-+0-9.eE]+)\s*$")
 _CLOSE = re.compile(r"^\s*\|diff\|\s*<=\s*(?P<x>[0-9.eE+-]+)\s*$")
@@ -143,8 +146,10 @@ class Scorecard:
             raise KeyError(f"claim {claim!r}: this scorecard has no reference table (data/reference/<stem>.csv)")
         if claim not in self.reference.index:
             where = self.reference.attrs.get("path", "the reference table")
-            raise KeyError(f"claim {claim!r} is not in {where}; add a row (claim, table, row, column, paper_value, "
-                           "expected, note) there")
+            raise KeyError(
+                f"claim {claim!r} is not in {where}; add a row (claim, table, row, column, paper_value, "
+                "expected, note) there"
+            )
         ref = self.reference.loc[claim]
         paper = None if not math.isfinite(ref["paper_value"]) else float(ref["paper_value"])
         expected = ref["expected"].strip()
@@ -159,17 +164,34 @@ class Scorecard:
                 passed = bool(_OPS[op](float(obtained), x))
         notes = "; ".join(n for n in (ref["note"].strip(), note.strip()) if n)
         source = ref["table"].strip()
-        self.rows.append(dict(
-            claim=claim, label=label or claim, kind=_kind(expected),
-            paper=paper, obtained=_float(obtained), expected=expected or "reported", passed=passed,
-            note=(f"{source}: " if source and source != "-" else "") + notes,
-        ))
+        self.rows.append(
+            dict(
+                claim=claim,
+                label=label or claim,
+                kind=_kind(expected),
+                paper=paper,
+                obtained=_float(obtained),
+                expected=expected or "reported",
+                passed=passed,
+                note=(f"{source}: " if source and source != "-" else "") + notes,
+            )
+        )
         return passed
 
     def report(self, label: str, obtained: float, *, note: str = "") -> None:
         """Record a quantity the paper did not measure: no paper value beside it, no verdict."""
-        self.rows.append(dict(claim="", label=label, kind="reported", paper=None, obtained=_float(obtained),
-                              expected="reported", passed=None, note=note))
+        self.rows.append(
+            dict(
+                claim="",
+                label=label,
+                kind="reported",
+                paper=None,
+                obtained=_float(obtained),
+                expected="reported",
+                passed=None,
+                note=note,
+            )
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """The scorecard as a table (one row per claim, columns :data:`SCORECARD_COLUMNS`)."""

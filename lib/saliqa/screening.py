@@ -49,8 +49,20 @@ import pandas as pd
 
 from saliqa.checks import require_columns
 
-__all__ = ["KEPT", "Verdict", "Rule", "Screening", "Applied", "apply_rules", "check_rules", "judge_all", "removed_by",
-           "status_table", "parameters_of", "drop_removed"]
+__all__ = [
+    "KEPT",
+    "Verdict",
+    "Rule",
+    "Screening",
+    "Applied",
+    "apply_rules",
+    "check_rules",
+    "judge_all",
+    "removed_by",
+    "status_table",
+    "parameters_of",
+    "drop_removed",
+]
 
 KEPT = "kept"
 """``removed_by`` of a unit that every rule kept (and the last step of ``counts``)."""
@@ -186,8 +198,9 @@ def parameters_of(rules: Sequence[Rule]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for r in rules:
         fields = asdict(r) if is_dataclass(r) else {}
-        out[r.name] = {k: (f"{len(v)} values" if isinstance(v, (dict, pd.Series)) and len(v) > 8 else v)
-                       for k, v in fields.items()}
+        out[r.name] = {
+            k: (f"{len(v)} values" if isinstance(v, (dict, pd.Series)) and len(v) > 8 else v) for k, v in fields.items()
+        }
     return out
 
 
@@ -220,14 +233,15 @@ class Applied:
         The mask of a rule (or extra step) selects the units it removed.
         """
         out = [("input", True, np.ones(len(self.removed), dtype=bool))]
-        out += [(name, applied, self.removed == name)
-                for name, applied in [*((v.rule, v.applied) for v in self.verdicts), *extra]]
+        out += [
+            (name, applied, self.removed == name)
+            for name, applied in [*((v.rule, v.applied) for v in self.verdicts), *extra]
+        ]
         out.append((KEPT, True, self.removed == KEPT))
         return out
 
 
-def apply_rules(rules: Sequence[Rule], table: pd.DataFrame, units: pd.DataFrame, index: pd.Index,
-                what: str) -> Applied:
+def apply_rules(rules: Sequence[Rule], table: pd.DataFrame, units: pd.DataFrame, index: pd.Index, what: str) -> Applied:
     """Check ``rules``, judge ``table`` with each, and attribute each unit to the first rejecting rule.
 
     Parameters
@@ -284,11 +298,14 @@ def drop_removed(
     ValueError
         Missing columns, or units in ``table`` that the screening did not judge (named).
     """
-    cols = list(screening.id_columns if id_columns is None else ([id_columns] if isinstance(id_columns, str)
-                                                                  else id_columns))
+    cols = list(
+        screening.id_columns if id_columns is None else ([id_columns] if isinstance(id_columns, str) else id_columns)
+    )
     if len(cols) != len(screening.id_columns):
-        raise ValueError(f"id_columns must name {len(screening.id_columns)} column(s) of {what}, matching "
-                         f"{list(screening.id_columns)}; got {cols}")
+        raise ValueError(
+            f"id_columns must name {len(screening.id_columns)} column(s) of {what}, matching "
+            f"{list(screening.id_columns)}; got {cols}"
+        )
     require_columns(table, cols, what)
 
     def keys(frame: pd.DataFrame, names: Sequence[str]) -> pd.MultiIndex:
@@ -299,14 +316,23 @@ def drop_removed(
     known = rows.isin(judged)
     if not known.all():
         absent: list[Hashable] = list(dict.fromkeys(rows[~known]))
-        raise ValueError(f"{what}: {len(absent)} unit(s) {cols} are not in the screening (e.g. {absent[:5]}); "
-                         "screen every one")
+        raise ValueError(
+            f"{what}: {len(absent)} unit(s) {cols} are not in the screening (e.g. {absent[:5]}); screen every one"
+        )
     drop = rows.isin(keys(screening.removed, screening.id_columns))
-    counts = {"units_dropped": int(rows[drop].nunique()), "units_total": int(rows.nunique()),
-              "rows_dropped": int(drop.sum()), "rows_total": len(table)}
+    counts = {
+        "units_dropped": int(rows[drop].nunique()),
+        "units_total": int(rows.nunique()),
+        "rows_dropped": int(drop.sum()),
+        "rows_total": len(table),
+    }
     if counts["rows_dropped"]:
-        warnings.warn(f"drop_removed: dropped {counts['units_dropped']} of {counts['units_total']} units "
-                      f"({counts['rows_dropped']} of {counts['rows_total']} {what})", UserWarning, stacklevel=2)
+        warnings.warn(
+            f"drop_removed: dropped {counts['units_dropped']} of {counts['units_total']} units "
+            f"({counts['rows_dropped']} of {counts['rows_total']} {what})",
+            UserWarning,
+            stacklevel=2,
+        )
     out = table.loc[~drop].copy()
     out.attrs["screening"] = counts
     return out

@@ -191,21 +191,33 @@ def paired_test(
     if test == "wilcoxon":
         if not np.any(d != 0):
             warnings.warn("paired_test: every difference x - y is zero; p-value set to 1", stacklevel=2)
-            return PairedTestResult("wilcoxon", 0.0, 1.0, effect_size=math.nan,
-                                    effect_size_name="rank_biserial", **common)
+            return PairedTestResult(
+                "wilcoxon", 0.0, 1.0, effect_size=math.nan, effect_size_name="rank_biserial", **common
+            )
         res = sps.wilcoxon(a, b, zero_method="wilcox", alternative=alternative)
-        return PairedTestResult("wilcoxon", float(res.statistic), float(res.pvalue),
-                                effect_size=rank_biserial(a, b), effect_size_name="rank_biserial", **common)
+        return PairedTestResult(
+            "wilcoxon",
+            float(res.statistic),
+            float(res.pvalue),
+            effect_size=rank_biserial(a, b),
+            effect_size_name="rank_biserial",
+            **common,
+        )
     if test == "ttest":
         if float(np.ptp(d)) == 0.0:
             if d[0] == 0:
                 warnings.warn("paired_test: every difference x - y is zero; p-value set to 1", stacklevel=2)
-                return PairedTestResult("ttest", 0.0, 1.0, effect_size=math.nan,
-                                        effect_size_name="cohens_dz", **common)
+                return PairedTestResult("ttest", 0.0, 1.0, effect_size=math.nan, effect_size_name="cohens_dz", **common)
             raise ValueError("paired_test: the differences x - y are constant and non-zero; the t-test is undefined")
         res = sps.ttest_rel(a, b, alternative=alternative)
-        return PairedTestResult("ttest", float(res.statistic), float(res.pvalue),
-                                effect_size=cohens_dz(a, b), effect_size_name="cohens_dz", **common)
+        return PairedTestResult(
+            "ttest",
+            float(res.statistic),
+            float(res.pvalue),
+            effect_size=cohens_dz(a, b),
+            effect_size_name="cohens_dz",
+            **common,
+        )
     raise ValueError(f"test must be 'wilcoxon' or 'ttest', got {test!r}")
 
 
@@ -309,8 +321,11 @@ def bootstrap_ci(
 
         n_units, resampled = int(v.size), "observations"
     else:
-        labels = pd.Series(np.asarray(clusters, dtype=object).ravel() if not isinstance(clusters, pd.Series)
-                           else clusters.to_numpy(dtype=object))
+        labels = pd.Series(
+            np.asarray(clusters, dtype=object).ravel()
+            if not isinstance(clusters, pd.Series)
+            else clusters.to_numpy(dtype=object)
+        )
         if labels.size != v.size:
             raise ValueError(f"clusters must have one label per value: {labels.size} labels for {v.size} values")
         if labels.isna().any():

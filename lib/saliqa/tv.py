@@ -149,8 +149,7 @@ def import_torchvision() -> ModuleType:
                 op = match.group(1)
                 if op in _registered:
                     raise RuntimeError(
-                        f"torchvision still reports torchvision::{op} missing after saliqa.tv "
-                        "defined its schema"
+                        f"torchvision still reports torchvision::{op} missing after saliqa.tv defined its schema"
                     ) from error
                 _purge_partial_import()
                 _define_schema(op, error)
@@ -203,9 +202,7 @@ def torchvision_ops_available() -> bool:
             if extension._has_ops():
                 import torch
 
-                out = tv.ops.roi_pool(
-                    torch.ones(1, 1, 2, 2), torch.tensor([[0.0, 0.0, 0.0, 1.0, 1.0]]), 1
-                )
+                out = tv.ops.roi_pool(torch.ones(1, 1, 2, 2), torch.tensor([[0.0, 0.0, 0.0, 1.0, 1.0]]), 1)
                 available = bool(out.shape == (1, 1, 1, 1))
         except Exception as error:  # noqa: BLE001 - any failure means "not usable"
             logger.debug("torchvision ops not usable: %s: %s", type(error).__name__, error)

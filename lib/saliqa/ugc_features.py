@@ -57,7 +57,12 @@ __all__ = [
 ]
 
 FEATURES: tuple[str, ...] = (
-    "brightness", "colourfulness", "rms_contrast", "spatial_information", "pixel_count", "n_faces",
+    "brightness",
+    "colourfulness",
+    "rms_contrast",
+    "spatial_information",
+    "pixel_count",
+    "n_faces",
 )
 """Column names of :func:`ugc_features`, in the order of Sec. 3.1."""
 
@@ -88,8 +93,9 @@ def _as_rgb(image: Any, data_range: float, name: str) -> NDArray[np.float64]:
     return rgb * (255.0 / data_range) if data_range != 255.0 else rgb
 
 
-def _apply(images: Pictures, fn: Callable[[NDArray[np.float64]], NDArray[np.float64]], data_range: float,
-           name: str) -> NDArray[np.float64] | float:
+def _apply(
+    images: Pictures, fn: Callable[[NDArray[np.float64]], NDArray[np.float64]], data_range: float, name: str
+) -> NDArray[np.float64] | float:
     """Apply a stack-vectorised feature ``fn`` ((N, H, W, 3) -> (N,)) to any accepted input."""
     if isinstance(images, np.ndarray):
         a = np.asarray(images)
@@ -291,17 +297,25 @@ def detect_faces(
         clf = _haar()
         if clf is None:
             raise RuntimeError("this OpenCV has no Haar cascades (OpenCV >= 5); use detector='lbp' or OpenCV 4.x")
-        found = clf.detectMultiScale(grey, scaleFactor=1.3 if scale_factor is None else scale_factor,
-                                     minNeighbors=5 if min_neighbors is None else min_neighbors, minSize=(mw, mh))
+        found = clf.detectMultiScale(
+            grey,
+            scaleFactor=1.3 if scale_factor is None else scale_factor,
+            minNeighbors=5 if min_neighbors is None else min_neighbors,
+            minSize=(mw, mh),
+        )
         b = np.asarray(found, dtype=np.int64).reshape(-1, 4)  # (x, y, w, h)
         return np.column_stack([b[:, 0], b[:, 1], b[:, 0] + b[:, 2], b[:, 1] + b[:, 3]])
     h, w = grey.shape
     if h < mh or w < mw:
         return np.zeros((0, 4), dtype=np.int64)
-    found = _lbp().detect_multi_scale(img=grey.astype(np.float64) / 255.0,
-                                      scale_factor=1.2 if scale_factor is None else scale_factor, step_ratio=1,
-                                      min_size=(mh, mw), max_size=(h, w),
-                                      min_neighbor_number=10 if min_neighbors is None else min_neighbors)
+    found = _lbp().detect_multi_scale(
+        img=grey.astype(np.float64) / 255.0,
+        scale_factor=1.2 if scale_factor is None else scale_factor,
+        step_ratio=1,
+        min_size=(mh, mw),
+        max_size=(h, w),
+        min_neighbor_number=10 if min_neighbors is None else min_neighbors,
+    )
     b = np.array([[f["c"], f["r"], f["c"] + f["width"], f["r"] + f["height"]] for f in found], dtype=np.int64)
     return b.reshape(-1, 4)
 
@@ -352,14 +366,18 @@ def ugc_features(
     n = len(pics)
     if ids is not None and len(ids) != n:
         raise ValueError(f"ids has {len(ids)} entries for {n} pictures")
-    table = pd.DataFrame({
-        "brightness": np.atleast_1d(brightness(pics, data_range=data_range)),
-        "colourfulness": np.atleast_1d(colourfulness(pics, data_range=data_range)),
-        "rms_contrast": np.atleast_1d(rms_contrast(pics, data_range=data_range)),
-        "spatial_information": np.atleast_1d(spatial_information(pics, data_range=data_range)),
-        "pixel_count": np.atleast_1d(pixel_count(pics)).astype(np.int64),
-        "n_faces": np.atleast_1d(count_faces(pics, data_range=data_range)) if faces
-        else np.full(n, -1, dtype=np.int64),
-    }, index=pd.Index([str(i) for i in ids] if ids is not None else range(n), name="image_id"))
+    table = pd.DataFrame(
+        {
+            "brightness": np.atleast_1d(brightness(pics, data_range=data_range)),
+            "colourfulness": np.atleast_1d(colourfulness(pics, data_range=data_range)),
+            "rms_contrast": np.atleast_1d(rms_contrast(pics, data_range=data_range)),
+            "spatial_information": np.atleast_1d(spatial_information(pics, data_range=data_range)),
+            "pixel_count": np.atleast_1d(pixel_count(pics)).astype(np.int64),
+            "n_faces": np.atleast_1d(count_faces(pics, data_range=data_range))
+            if faces
+            else np.full(n, -1, dtype=np.int64),
+        },
+        index=pd.Index([str(i) for i in ids] if ids is not None else range(n), name="image_id"),
+    )
     table.attrs["face_detector"] = face_detector() if faces else None
     return table

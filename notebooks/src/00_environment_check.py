@@ -48,11 +48,19 @@ from saliqa.datasets import attention_study, builtin
 from saliqa.models import backbones
 from saliqa.paths import dataset_dir
 
-run = runs.start_run("00_environment_check", profile=profile, data_dir=data_dir, seed=seed, out_dir=out_dir,
-                     simulated_observers=False, params=dict(n_corpus_images=n_corpus_images, sigma_deg=sigma_deg),
-                     title="Environment check", seed_file="-",
-                     claim="The environment the other notebooks stand on: versions, device, weights, builtin corpus, "
-                           "and (with data_dir) a real-data sanity check")
+run = runs.start_run(
+    "00_environment_check",
+    profile=profile,
+    data_dir=data_dir,
+    seed=seed,
+    out_dir=out_dir,
+    simulated_observers=False,
+    params=dict(n_corpus_images=n_corpus_images, sigma_deg=sigma_deg),
+    title="Environment check",
+    seed_file="-",
+    claim="The environment the other notebooks stand on: versions, device, weights, builtin corpus, "
+    "and (with data_dir) a real-data sanity check",
+)
 print(runs.data_mode_banner(data_dir, simulated_observers=False))
 print("outputs:", run.out_dir)
 
@@ -80,8 +88,9 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     demo = backbones.build(backbone_demo, pretrained="auto")
 print(f"{demo.name}: stride {demo.stride}, {demo.channels} channels, weights: {demo.weights}")
-run.record(n_backbones_with_imagenet_weights=int(weights["found"].sum()),
-           demo_backbone_pretrained=bool(demo.pretrained_loaded))
+run.record(
+    n_backbones_with_imagenet_weights=int(weights["found"].sum()), demo_backbone_pretrained=bool(demo.pretrained_loaded)
+)
 weights[["name", "found", "source"]]
 
 # %% [markdown]
@@ -92,13 +101,20 @@ weights[["name", "found", "source"]]
 
 # %%
 corpus = builtin.contents(n_corpus_images, size=tuple(corpus_size), seed=seed)
-corpus_table = pd.DataFrame([dict(content_id=c.content_id, photo=c.photo, crop_box=c.crop_box,
-                                  is_grey=c.is_grey, label=c.label) for c in corpus])
+corpus_table = pd.DataFrame(
+    [
+        dict(content_id=c.content_id, photo=c.photo, crop_box=c.crop_box, is_grey=c.is_grey, label=c.label)
+        for c in corpus
+    ]
+)
 run.table(corpus_table, "builtin_corpus")
 fig = plots.plot_image_grid([c.image for c in corpus], [c.content_id for c in corpus])
 run.figure(fig, "builtin_corpus")
-run.record(n_corpus_images=len(corpus), n_corpus_photos=int(corpus_table["photo"].nunique()),
-           n_corpus_grey=int(corpus_table["is_grey"].sum()))
+run.record(
+    n_corpus_images=len(corpus),
+    n_corpus_photos=int(corpus_table["photo"].nunique()),
+    n_corpus_grey=int(corpus_table["is_grey"].sum()),
+)
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -125,8 +141,9 @@ if osie_root is None:
     print("real-data section skipped: no data_dir with osie/ (builtin run)")
     real = None
 else:
-    study = attention_study.osie_study(osie_root, n_images=n_real_images, sigma_deg=sigma_deg, map_scale=1.0,
-                                       pixels_per_degree=osie_pixels_per_degree)
+    study = attention_study.osie_study(
+        osie_root, n_images=n_real_images, sigma_deg=sigma_deg, map_scale=1.0, pixels_per_degree=osie_pixels_per_degree
+    )
     print(f"OSIE: {len(study.images)} images, sigma = {study.sigma_px:.1f} px;", "; ".join(study.notes))
     maps = attention.study_maps(study)
     real = attention.compare_maps(maps["eye_free"], maps["crowd_mouse_free"])
@@ -135,18 +152,26 @@ else:
     selection = pd.DataFrame({"image_id": ids, "role": "original", "content_id": ids})
     fig = plots.plot_map_grid(study.images, maps, selection, experiments=["eye_free", "crowd_mouse_free"])
     run.figure(fig, "osie_eye_vs_crowd_mouse")
-    run.record(osie_n_images=len(real), osie_mean_cc=float(real["pcc"].mean()),
-               osie_mean_sim=float(real["sim"].mean()), osie_mean_kl_eye_mouse=float(real["kl_ab"].mean()))
-    run.scorecard.check("osie_eye_mouse_correlate", float(real["pcc"].mean()),
-                        label="OSIE eye vs crowd mouse maps: mean CC")
+    run.record(
+        osie_n_images=len(real),
+        osie_mean_cc=float(real["pcc"].mean()),
+        osie_mean_sim=float(real["sim"].mean()),
+        osie_mean_kl_eye_mouse=float(real["kl_ab"].mean()),
+    )
+    run.scorecard.check(
+        "osie_eye_mouse_correlate", float(real["pcc"].mean()), label="OSIE eye vs crowd mouse maps: mean CC"
+    )
     display(real[["image_id", "pcc", "sim", "kl_ab", "kl_ba"]].round(3))
 
 # %% [markdown]
 # ## Scorecard and metrics
 
 # %%
-run.scorecard.check("corpus_colour_and_grey", float(corpus_table["is_grey"].nunique()),
-                    label="builtin corpus has colour and grey photographs")
+run.scorecard.check(
+    "corpus_colour_and_grey",
+    float(corpus_table["is_grey"].nunique()),
+    label="builtin corpus has colour and grey photographs",
+)
 doc = run.finish()
 print(doc["scorecard_summary"])
 run.scorecard.to_frame()

@@ -65,26 +65,48 @@ from saliqa.attention import scorecard as attention_scorecard
 from saliqa.datasets import attention_study, iqa_meta
 from saliqa.simulate.attention import SimulationConfig
 
-config = SimulationConfig(n_eye_observers=n_eye_observers, free_answers_per_image=free_answers_per_image,
-                          iqa_answers_per_image=iqa_answers_per_image)
+config = SimulationConfig(
+    n_eye_observers=n_eye_observers,
+    free_answers_per_image=free_answers_per_image,
+    iqa_answers_per_image=iqa_answers_per_image,
+)
 studies = attention_study.load_studies(
-    data_dir, n_contents=n_contents, jpeg_levels=tuple(jpeg_levels), size=tuple(image_size), seed=seed,
-    n_real_images=n_real_images, sigma_deg=sigma_deg, map_scale=map_scale,
-    tud_pixels_per_degree=tud_pixels_per_degree, config=config)
+    data_dir,
+    n_contents=n_contents,
+    jpeg_levels=tuple(jpeg_levels),
+    size=tuple(image_size),
+    seed=seed,
+    n_real_images=n_real_images,
+    sigma_deg=sigma_deg,
+    map_scale=map_scale,
+    tud_pixels_per_degree=tud_pixels_per_degree,
+    config=config,
+)
 simulated = any(s.simulated for s in studies)
-run = runs.start_run("01_crowd_vs_eyetracking_attention", profile=profile, data_dir=data_dir, seed=seed,
-                     out_dir=out_dir, simulated_observers=simulated,
-                     params=dict(n_contents=n_contents, jpeg_levels=jpeg_levels, sigma_deg=sigma_deg, n_boot=n_boot),
-                     title="Crowdsourced self-reported attention vs eye tracking",
-                     claim="Crowd click maps agree with eye-tracking maps (Table 1); maps made during an IQA task are "
-                           "broader than free-viewing maps, a KL asymmetry (Fig. 3)",
-                     seed_file="000_dfe9894ca6c15b16.txt", datasets=[s.name for s in studies])
+run = runs.start_run(
+    "01_crowd_vs_eyetracking_attention",
+    profile=profile,
+    data_dir=data_dir,
+    seed=seed,
+    out_dir=out_dir,
+    simulated_observers=simulated,
+    params=dict(n_contents=n_contents, jpeg_levels=jpeg_levels, sigma_deg=sigma_deg, n_boot=n_boot),
+    title="Crowdsourced self-reported attention vs eye tracking",
+    claim="Crowd click maps agree with eye-tracking maps (Table 1); maps made during an IQA task are "
+    "broader than free-viewing maps, a KL asymmetry (Fig. 3)",
+    seed_file="000_dfe9894ca6c15b16.txt",
+    datasets=[s.name for s in studies],
+)
 print(runs.data_mode_banner(data_dir, simulated_observers=simulated))
 for s in studies:
-    print(f"{s.name}: {len(s.images)} image versions, {len(s.fixations)} points, sigma = {s.sigma_px:.1f} px;",
-          "; ".join(s.notes))
+    print(
+        f"{s.name}: {len(s.images)} image versions, {len(s.fixations)} points, sigma = {s.sigma_px:.1f} px;",
+        "; ".join(s.notes),
+    )
     if s.planted:
-        print(f"planted effects of {s.planted['generator']} v{s.planted['generator_version']} (seed {s.planted['seed']}):")
+        print(
+            f"planted effects of {s.planted['generator']} v{s.planted['generator_version']} (seed {s.planted['seed']}):"
+        )
         display(pd.DataFrame(s.planted["effects"]).T.rename_axis("effect"))
 
 # %% [markdown]
@@ -106,15 +128,27 @@ for s in studies:
     run.table(result.counts, f"{s.name}_screening_counts")
     answers = crowd.answers_table(s.ratings, s.fixations)
     summary = crowd.campaign_summary(
-        s.workers, answers, pay=crowd.SEED000_PAY,
+        s.workers,
+        answers,
+        pay=crowd.SEED000_PAY,
         trusted_answers=crowd.answers_table(result.ratings, result.fixations),
-        n_stimuli=len(s.images))
+        n_stimuli=len(s.images),
+    )
     run.table(summary, f"{s.name}_campaign_summary")
     display(result.counts)
-    display(pd.concat({"obtained": summary.set_index("campaign"),
-                       "paper": crowd.seed000_reported_campaigns().set_index("campaign")}).T)
-    s.fixations = pd.concat([result.fixations, s.fixations[s.fixations["source"] == "eye"]]).drop_duplicates() \
-        if result.fixations is not None else s.fixations
+    display(
+        pd.concat(
+            {
+                "obtained": summary.set_index("campaign"),
+                "paper": crowd.seed000_reported_campaigns().set_index("campaign"),
+            }
+        ).T
+    )
+    s.fixations = (
+        pd.concat([result.fixations, s.fixations[s.fixations["source"] == "eye"]]).drop_duplicates()
+        if result.fixations is not None
+        else s.fixations
+    )
     s.ratings = result.ratings
 display(crowd.check_reported_campaigns())
 
@@ -145,6 +179,7 @@ for s in studies:
 lab_tables = {}
 if data_dir is not None:
     from pathlib import Path
+
     meta_root = Path(data_dir) / "iqa-meta"
     if meta_root.is_dir():
         for name in ("TID2013", "KADID10k"):
@@ -152,7 +187,8 @@ if data_dir is not None:
                 table = iqa_meta.jpeg_subset(iqa_meta.load_mos_table(meta_root, name))
                 table = table.assign(mos=iqa_meta.to_common_scale(table))
                 lab_tables[name] = attention.ordinal_levels(
-                    attention.lab_mos_vs_jpeg(table, dataset=name), higher_is_milder=False)
+                    attention.lab_mos_vs_jpeg(table, dataset=name), higher_is_milder=False
+                )
 mos_tables = {}
 for s in studies:
     if s.ratings is not None and len(s.ratings):
@@ -231,11 +267,16 @@ for s in studies:
 card = run.scorecard
 for s in studies:
     attention_scorecard.score_table1(card, tables1[s.name], s.paper_comparisons, study=s.name, simulated=s.simulated)
-    run.record(**{f"{s.name}_{m}_{c}": float(v) for m, c, v in tables1[s.name][["measure", "comparison", "mean"]]
-                  .itertuples(index=False)})
+    run.record(
+        **{
+            f"{s.name}_{m}_{c}": float(v)
+            for m, c, v in tables1[s.name][["measure", "comparison", "mean"]].itertuples(index=False)
+        }
+    )
     if s.simulated:
-        attention_scorecard.score_simulated_effects(card, asyms[s.name].summary, tables1[s.name], mos_tables[s.name],
-                                                    screened[s.name].status, study=s.name)
+        attention_scorecard.score_simulated_effects(
+            card, asyms[s.name].summary, tables1[s.name], mos_tables[s.name], screened[s.name].status, study=s.name
+        )
     else:
         attention_scorecard.score_real_agreement(card, tables1[s.name], s.paper_comparisons, study=s.name)
 frame = card.to_frame()

@@ -92,5 +92,13 @@ from saliqa.datasets.attention_design import (
     TABLE1_COMPARISONS as TABLE1_COMPARISONS,
 )
 
-__all__ = ["EXPERIMENTS", "TABLE1_COMPARISONS", "ASYMMETRY_PAIRS",
-           *maps.__all__, *agreement.__all__, *asymmetry.__all__, *mos.__all__, *selection.__all__]
+__all__ = [
+    "EXPERIMENTS",
+    "TABLE1_COMPARISONS",
+    "ASYMMETRY_PAIRS",
+    *maps.__all__,
+    *agreement.__all__,
+    *asymmetry.__all__,
+    *mos.__all__,
+    *selection.__all__,
+]

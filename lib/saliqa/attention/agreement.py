@@ -36,14 +36,17 @@ MEASURES: Mapping[str, str] = {
 """Table 1 row name -> column of :func:`compare_maps` (DKL is ``(D(P||Q) + D(Q||P)) / 2``)."""
 
 
-def _common_keys(maps_a: Mapping[Hashable, Any], maps_b: Mapping[Hashable, Any], missing: str,
-                 what: str) -> list[Hashable]:
+def _common_keys(
+    maps_a: Mapping[Hashable, Any], maps_b: Mapping[Hashable, Any], missing: str, what: str
+) -> list[Hashable]:
     check_choice(missing, "missing", ("raise", "skip"))
     a, b = set(maps_a), set(maps_b)
     only = (a - b) | (b - a)
     if only:
-        msg = (f"{what}: {len(a - b)} image version(s) only in the first and {len(b - a)} only in the "
-               f"second set of maps, e.g. {sorted(only, key=str)[:3]}")
+        msg = (
+            f"{what}: {len(a - b)} image version(s) only in the first and {len(b - a)} only in the "
+            f"second set of maps, e.g. {sorted(only, key=str)[:3]}"
+        )
         if missing == "raise":
             raise ValueError(msg + "; pass missing='skip' to compare the common ones")
         warnings.warn(msg + f"; skipped, {len(a & b)} compared", stacklevel=3)
@@ -101,8 +104,17 @@ def compare_maps(
         a, b = maps_a[k], maps_b[k]
         kab = msal.kld(a, b, eps=eps)
         kba = msal.kld(b, a, eps=eps)
-        rows.append({"image_id": k, "pcc": msal.cc(a, b), "bhattacharyya": msal.bhattacharyya(a, b),
-                     "kl_ab": kab, "kl_ba": kba, "kl_sym": 0.5 * (kab + kba), "sim": msal.sim(a, b)})
+        rows.append(
+            {
+                "image_id": k,
+                "pcc": msal.cc(a, b),
+                "bhattacharyya": msal.bhattacharyya(a, b),
+                "kl_ab": kab,
+                "kl_ba": kba,
+                "kl_sym": 0.5 * (kab + kba),
+                "sim": msal.sim(a, b),
+            }
+        )
     df = pd.DataFrame(rows)
     df.attrs["eps"] = float(eps)
     return _attach_images(df, images)
@@ -126,8 +138,7 @@ def table1_comparisons(
         if absent:
             warnings.warn(f"table1_comparisons: {name} left out, experiment(s) {absent} absent", stacklevel=2)
             continue
-        out[name] = compare_maps(maps_by_experiment[a], maps_by_experiment[b], eps=eps, images=images,
-                                 missing=missing)
+        out[name] = compare_maps(maps_by_experiment[a], maps_by_experiment[b], eps=eps, images=images, missing=missing)
     return out
 
 
@@ -188,21 +199,41 @@ def table1(
     rows = []
     for j, (name, df) in enumerate(comparisons.items()):
         if cluster is not None and cluster not in df.columns:
-            raise ValueError(f"comparison {name!r}: no {cluster!r} column for the cluster bootstrap; pass "
-                             "images= to compare_maps / table1_comparisons, or cluster=None")
+            raise ValueError(
+                f"comparison {name!r}: no {cluster!r} column for the cluster bootstrap; pass "
+                "images= to compare_maps / table1_comparisons, or cluster=None"
+            )
         require_columns(df, [MEASURES[m] for m in measures], f"comparison {name!r}")
         for i, m in enumerate(measures):
             col = MEASURES[m]
             values = df[col].to_numpy(dtype=np.float64)
             if not np.all(np.isfinite(values)):
-                raise ValueError(f"comparison {name!r}, measure {m}: {int((~np.isfinite(values)).sum())} "
-                                 "non-finite values (e.g. disjoint maps); inspect the per-image table")
-            res = stats.bootstrap_ci(values, clusters=None if cluster is None else df[cluster].to_numpy(),
-                                     confidence_level=ci, n_resamples=n_boot, method=method,
-                                     seed=np.random.default_rng([int(seed), j, i]))
-            rows.append({"measure": m, "comparison": name, "mean": res.estimate, "ci_low": res.low,
-                         "ci_high": res.high, "n_images": res.n, "n_clusters": res.n_clusters,
-                         "resampled": res.resampled, "ci_method": method, "confidence_level": ci})
+                raise ValueError(
+                    f"comparison {name!r}, measure {m}: {int((~np.isfinite(values)).sum())} "
+                    "non-finite values (e.g. disjoint maps); inspect the per-image table"
+                )
+            res = stats.bootstrap_ci(
+                values,
+                clusters=None if cluster is None else df[cluster].to_numpy(),
+                confidence_level=ci,
+                n_resamples=n_boot,
+                method=method,
+                seed=np.random.default_rng([int(seed), j, i]),
+            )
+            rows.append(
+                {
+                    "measure": m,
+                    "comparison": name,
+                    "mean": res.estimate,
+                    "ci_low": res.low,
+                    "ci_high": res.high,
+                    "n_images": res.n,
+                    "n_clusters": res.n_clusters,
+                    "resampled": res.resampled,
+                    "ci_method": method,
+                    "confidence_level": ci,
+                }
+            )
     return pd.DataFrame(rows)
 
 

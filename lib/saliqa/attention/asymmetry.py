@@ -26,6 +26,7 @@ from saliqa.datasets.attention_design import ASYMMETRY_PAIRS
 
 __all__ = ["AsymmetryRules", "read_asymmetry", "KLAsymmetry", "kl_asymmetry"]
 
+
 @dataclass(frozen=True)
 class AsymmetryRules:
     """Explicit thresholds of seed 000's read-out rules (section 3.2 bullets).
@@ -54,8 +55,9 @@ class AsymmetryRules:
         check_real(self.alpha, "AsymmetryRules.alpha", low=0.0, high=1.0, low_open=True, high_open=True)
 
 
-def read_asymmetry(d_pq: float, d_qp: float, p_value: float, rules: AsymmetryRules = AsymmetryRules(),
-                   p: str = "P", q: str = "Q") -> tuple[str, str]:
+def read_asymmetry(
+    d_pq: float, d_qp: float, p_value: float, rules: AsymmetryRules = AsymmetryRules(), p: str = "P", q: str = "Q"
+) -> tuple[str, str]:
     """Seed 000's read-out of a pair of mean divergences (section 3.2).
 
     Rules, in order:
@@ -182,10 +184,24 @@ def kl_asymmetry(
         res = stats.paired_test(units["d_pq"].to_numpy(), units["d_qp"].to_numpy(), test=test)
         m_pq, m_qp = float(d["d_pq"].mean()), float(d["d_qp"].mean())
         code, text = read_asymmetry(m_pq, m_qp, res.p_value, rules, p, q)
-        rows.append({"p": p, "q": q, "n_images": len(d), "n_units": len(units), "unit": unit,
-                     "mean_d_pq": m_pq, "mean_d_qp": m_qp, "ratio": m_pq / m_qp if m_qp > 0 else math.inf,
-                     "test": res.test, "statistic": res.statistic, "p_value": res.p_value,
-                     "effect_size": res.effect_size, "readout": code, "readout_text": text})
+        rows.append(
+            {
+                "p": p,
+                "q": q,
+                "n_images": len(d),
+                "n_units": len(units),
+                "unit": unit,
+                "mean_d_pq": m_pq,
+                "mean_d_qp": m_qp,
+                "ratio": m_pq / m_qp if m_qp > 0 else math.inf,
+                "test": res.test,
+                "statistic": res.statistic,
+                "p_value": res.p_value,
+                "effect_size": res.effect_size,
+                "readout": code,
+                "readout_text": text,
+            }
+        )
     if not rows:
         raise ValueError("kl_asymmetry: no pair could be compared")
     per_image = pd.concat(per, ignore_index=True)

@@ -156,8 +156,10 @@ def experiment_maps(
     for name, (source, task) in experiments.items():
         maps = {img: m for (img, s, t), m in pooled.items() if s == source and t == task}
         if not maps:
-            warnings.warn(f"experiment_maps: no points for experiment {name!r} (source={source!r}, "
-                          f"task={task!r}); left out", stacklevel=2)
+            warnings.warn(
+                f"experiment_maps: no points for experiment {name!r} (source={source!r}, task={task!r}); left out",
+                stacklevel=2,
+            )
             continue
         out[name] = maps
     if out:
@@ -165,8 +167,11 @@ def experiment_maps(
         for name, maps in out.items():
             lacking = len(every - set(maps))
             if lacking:
-                warnings.warn(f"experiment_maps: {name!r} has no points on {lacking} of {len(every)} image "
-                              "versions that other experiments cover", stacklevel=2)
+                warnings.warn(
+                    f"experiment_maps: {name!r} has no points on {lacking} of {len(every)} image "
+                    "versions that other experiments cover",
+                    stacklevel=2,
+                )
     return out
 
 

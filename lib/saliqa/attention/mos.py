@@ -86,8 +86,11 @@ def mos_vs_jpeg(
     is_ref = is_reference(images)
     unrated = [i for i, ref in zip(info.index, is_ref) if i not in rated and not ref]
     if unrated:
-        warnings.warn(f"mos_vs_jpeg: {len(unrated)} image(s) of the table have no (non-gold) ratings, e.g. "
-                      f"{unrated[:3]}; listed with NaN MOS", stacklevel=2)
+        warnings.warn(
+            f"mos_vs_jpeg: {len(unrated)} image(s) of the table have no (non-gold) ratings, e.g. "
+            f"{unrated[:3]}; listed with NaN MOS",
+            stacklevel=2,
+        )
         extra = info.loc[unrated, ["content_id", "distortion", "level"]].reset_index()
         extra = extra.assign(mos=np.nan, std=np.nan, n_ratings=0, n_raters=0)
         out = pd.concat([out, extra], ignore_index=True)
@@ -130,8 +133,10 @@ def lab_mos_vs_jpeg(
     lo, hi = min(src), max(src)
     out_of = (mos < lo - 1e-9) | (mos > hi + 1e-9)
     if out_of.any():
-        raise ValueError(f"lab table {dataset!r}: {int(out_of.sum())} {mos_col} values outside {src}, first at row "
-                         f"{int(np.flatnonzero(out_of)[0])} ({mos[out_of][0]!r}); pass the right mos_range")
+        raise ValueError(
+            f"lab table {dataset!r}: {int(out_of.sum())} {mos_col} values outside {src}, first at row "
+            f"{int(np.flatnonzero(out_of)[0])} ({mos[out_of][0]!r}); pass the right mos_range"
+        )
     m = _rescale_linear(mos, src, tuple(scale))
     if not higher_is_better:
         m = scale[0] + scale[1] - m
@@ -155,4 +160,3 @@ def ordinal_levels(table: pd.DataFrame, *, level_col: str = "level", higher_is_m
     order = sorted(levels.unique(), reverse=higher_is_milder)
     rank = {v: i + 1 for i, v in enumerate(order)}
     return table.assign(**{level_col: levels.map(rank).astype(int)})
-

@@ -37,8 +37,9 @@ def table1_claim(measure: str, paper_column: str) -> str | None:
     return f"table1_{key}_{paper_column.removeprefix('P_').lower()}"
 
 
-def score_table1(card: Scorecard, table: pd.DataFrame, paper_comparisons: Mapping[str, str], *, study: str,
-                 simulated: bool) -> None:
+def score_table1(
+    card: Scorecard, table: pd.DataFrame, paper_comparisons: Mapping[str, str], *, study: str, simulated: bool
+) -> None:
     """Add every cell of a :func:`saliqa.attention.table1` output to ``card``.
 
     Parameters
@@ -59,14 +60,22 @@ def score_table1(card: Scorecard, table: pd.DataFrame, paper_comparisons: Mappin
         paper_column = paper_comparisons.get(column)
         claim = table1_claim(measure, paper_column) if paper_column else None
         if claim is not None and card.reference is not None and claim in card.reference.index:
-            card.check(claim, float(mean), label=label,
-                       note="simulated observers: size not comparable" if simulated else "")
+            card.check(
+                claim, float(mean), label=label, note="simulated observers: size not comparable" if simulated else ""
+            )
         else:
             card.report(label, float(mean), note="no counterpart in the paper's Table 1")
 
 
-def score_simulated_effects(card: Scorecard, asymmetry: pd.DataFrame, table: pd.DataFrame, mos: pd.DataFrame,
-                            worker_status: pd.DataFrame | None, *, study: str) -> None:
+def score_simulated_effects(
+    card: Scorecard,
+    asymmetry: pd.DataFrame,
+    table: pd.DataFrame,
+    mos: pd.DataFrame,
+    worker_status: pd.DataFrame | None,
+    *,
+    study: str,
+) -> None:
     """The planted effects of the builtin study, judged by direction (``sim_*`` claims).
 
     Parameters
@@ -83,25 +92,34 @@ def score_simulated_effects(card: Scorecard, asymmetry: pd.DataFrame, table: pd.
         campaign, removed_by``), or None.
     """
     summary = asymmetry.set_index(["p", "q"])
-    for claim, (p, q) in (("sim_task_maps_broader_eye", ("eye_iqa", "eye_free")),
-                          ("sim_task_maps_broader_crowd", ("crowd_iqa", "crowd_free"))):
+    for claim, (p, q) in (
+        ("sim_task_maps_broader_eye", ("eye_iqa", "eye_free")),
+        ("sim_task_maps_broader_crowd", ("crowd_iqa", "crowd_free")),
+    ):
         r = summary.loc[(p, q)]
         card.check(claim, float(r["mean_d_pq"] - r["mean_d_qp"]), label=f"{study}: D({p}||{q}) - D({q}||{p})")
     pcc = table.set_index(["measure", "comparison"])["mean"]
     card.check("sim_eye_crowd_agree_free", float(pcc[("PCC", "P_Free")]), label=f"{study}: PCC P_Free")
     card.check("sim_eye_crowd_agree_iqa", float(pcc[("PCC", "P_IQA")]), label=f"{study}: PCC P_IQA")
     by_level = mos.groupby("level")["mos"].mean()
-    card.check("sim_mos_rises_with_quality", float(by_level.iloc[-1] - by_level.iloc[0]),
-               label=f"{study}: MOS at the mildest - strongest JPEG level")
+    card.check(
+        "sim_mos_rises_with_quality",
+        float(by_level.iloc[-1] - by_level.iloc[0]),
+        label=f"{study}: MOS at the mildest - strongest JPEG level",
+    )
     if worker_status is not None:
         spam = worker_status[(worker_status["worker_type"] == "spammer") & (worker_status["campaign"] == "iqa")]
         if len(spam):
-            card.check("sim_spammers_removed", float((spam["removed_by"] != "kept").mean()),
-                       label=f"{study}: share of planted IQA spammers removed")
+            card.check(
+                "sim_spammers_removed",
+                float((spam["removed_by"] != "kept").mean()),
+                label=f"{study}: share of planted IQA spammers removed",
+            )
 
 
-def score_real_agreement(card: Scorecard, table: pd.DataFrame, paper_comparisons: Mapping[str, str], *,
-                         study: str) -> None:
+def score_real_agreement(
+    card: Scorecard, table: pd.DataFrame, paper_comparisons: Mapping[str, str], *, study: str
+) -> None:
     """Eye / crowd agreement on real observers: PCC of the comparison that is the paper's P_Free."""
     free = [c for c, paper in paper_comparisons.items() if paper == "P_Free"]
     if not free:

@@ -24,8 +24,10 @@ def _quality_increases(images: pd.DataFrame, quality_increases_with_level: bool 
 
     kinds = set(images["distortion"].astype(str)) - set(REFERENCE_DISTORTIONS)
     if len(kinds) != 1 or next(iter(kinds)) not in REGISTRY:
-        raise ValueError(f"cannot tell the direction of the level scale for distortion(s) {sorted(kinds)}; pass "
-                         "quality_increases_with_level")
+        raise ValueError(
+            f"cannot tell the direction of the level scale for distortion(s) {sorted(kinds)}; pass "
+            "quality_increases_with_level"
+        )
     return not REGISTRY[next(iter(kinds))].higher_is_stronger
 
 

@@ -37,8 +37,9 @@ SEED000_DURATION_HOURS: Mapping[str, float] = {"free": 1.5, "iqa": 44.0}
 """Seed 000's turnaround: "approximately 90 minutes" (free), "the 44 hour experiment" (IQA)."""
 
 
-def answers_table(ratings: pd.DataFrame | None = None, fixations: pd.DataFrame | None = None, *,
-                  include_gold: bool = False) -> pd.DataFrame:
+def answers_table(
+    ratings: pd.DataFrame | None = None, fixations: pd.DataFrame | None = None, *, include_gold: bool = False
+) -> pd.DataFrame:
     """One row per answer ``(campaign, worker_id, image_id)`` from ratings and / or clicks.
 
     A rating and the clicks of the same worker on the same version in the same campaign are one
@@ -76,13 +77,18 @@ def _per_campaign(value: float | Mapping[str, float] | None, campaign: str, name
     return check_positive(value, f"{name} for campaign {campaign!r}", allow_zero=True)
 
 
-def _pay_rates(pay: Mapping[str, tuple[float, float]] | None, pay_per_block: float | Mapping[str, float] | None,
-               answers_per_block: float | Mapping[str, float] | None) -> tuple[Any, Any]:
+def _pay_rates(
+    pay: Mapping[str, tuple[float, float]] | None,
+    pay_per_block: float | Mapping[str, float] | None,
+    answers_per_block: float | Mapping[str, float] | None,
+) -> tuple[Any, Any]:
     """``(pay_per_block, answers_per_block)`` from ``pay`` (``{campaign: (dollars, answers)}``) or as given."""
     if pay is None:
         if pay_per_block is None or answers_per_block is None:
-            raise ValueError("campaign_summary needs pay={campaign: (dollars per block, answers per block)} "
-                             "(e.g. SEED000_PAY) or both pay_per_block and answers_per_block")
+            raise ValueError(
+                "campaign_summary needs pay={campaign: (dollars per block, answers per block)} "
+                "(e.g. SEED000_PAY) or both pay_per_block and answers_per_block"
+            )
         return pay_per_block, answers_per_block
     if pay_per_block is not None or answers_per_block is not None:
         raise ValueError("pass either pay or pay_per_block / answers_per_block, not both")
@@ -149,8 +155,7 @@ def campaign_summary(
         w = workers.loc[workers["campaign"] == camp]
         a = answers.loc[answers["campaign"] == camp].drop_duplicates(["worker_id", "image_id"])
         n_w = len(w)
-        n_s = (_per_campaign(n_stimuli, camp, "n_stimuli") if n_stimuli is not None
-               else float(a["image_id"].nunique()))
+        n_s = _per_campaign(n_stimuli, camp, "n_stimuli") if n_stimuli is not None else float(a["image_id"].nunique())
         if "passed_quiz" in w.columns and w["passed_quiz"].notna().any():
             passed = float(w["passed_quiz"].astype("boolean").fillna(False).sum())
         else:
@@ -162,24 +167,36 @@ def campaign_summary(
         else:
             above = mean_ta = math.nan
         pay = _per_campaign(pay_per_block, camp, "pay_per_block")
-        per_block = check_positive(_per_campaign(answers_per_block, camp, "answers_per_block"),
-                                   f"answers_per_block for campaign {camp!r}")
+        per_block = check_positive(
+            _per_campaign(answers_per_block, camp, "answers_per_block"), f"answers_per_block for campaign {camp!r}"
+        )
         trusted = math.nan
         if trusted_answers is not None:
-            trusted = float(len(trusted_answers.loc[trusted_answers["campaign"] == camp]
-                                .drop_duplicates(["worker_id", "image_id"])))
-        rows.append({
-            "campaign": camp, "workers": n_w,
-            "countries": int(w["country"].nunique()) if "country" in w.columns else math.nan,
-            "passed_quiz": passed, "passed_quiz_pct": 100.0 * passed / n_w if n_w else math.nan,
-            "above_threshold": above, "above_threshold_pct": 100.0 * above / n_w if n_w else math.nan,
-            "answers": len(a), "mean_answers_per_worker": len(a) / n_w if n_w else math.nan,
-            "n_stimuli": n_s, "answers_per_stimulus": len(a) / n_s if n_s else math.nan,
-            "trusted_answers": trusted, "trusted_answers_per_stimulus": trusted / n_s if n_s else math.nan,
-            "mean_test_accuracy": mean_ta, "pay_per_block": pay, "answers_per_block": per_block,
-            "total_cost": len(a) / per_block * pay,
-            "duration_hours": _per_campaign(duration_hours, camp, "duration_hours"),
-        })
+            trusted = float(
+                len(trusted_answers.loc[trusted_answers["campaign"] == camp].drop_duplicates(["worker_id", "image_id"]))
+            )
+        rows.append(
+            {
+                "campaign": camp,
+                "workers": n_w,
+                "countries": int(w["country"].nunique()) if "country" in w.columns else math.nan,
+                "passed_quiz": passed,
+                "passed_quiz_pct": 100.0 * passed / n_w if n_w else math.nan,
+                "above_threshold": above,
+                "above_threshold_pct": 100.0 * above / n_w if n_w else math.nan,
+                "answers": len(a),
+                "mean_answers_per_worker": len(a) / n_w if n_w else math.nan,
+                "n_stimuli": n_s,
+                "answers_per_stimulus": len(a) / n_s if n_s else math.nan,
+                "trusted_answers": trusted,
+                "trusted_answers_per_stimulus": trusted / n_s if n_s else math.nan,
+                "mean_test_accuracy": mean_ta,
+                "pay_per_block": pay,
+                "answers_per_block": per_block,
+                "total_cost": len(a) / per_block * pay,
+                "duration_hours": _per_campaign(duration_hours, camp, "duration_hours"),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -194,18 +211,50 @@ def seed000_reported_campaigns() -> pd.DataFrame:
     Values the paper does not state are NaN (``answers``, computed columns).
     """
     nan = math.nan
-    return pd.DataFrame([
-        {"campaign": "free", "workers": 121, "countries": 36, "passed_quiz": nan, "passed_quiz_pct": nan,
-         "above_threshold": nan, "above_threshold_pct": nan, "answers": nan, "mean_answers_per_worker": 39.7,
-         "n_stimuli": 160.0, "answers_per_stimulus": 30.0, "trusted_answers": nan,
-         "trusted_answers_per_stimulus": nan, "mean_test_accuracy": nan, "pay_per_block": 0.01,
-         "answers_per_block": 10.0, "total_cost": 5.83, "duration_hours": 1.5},
-        {"campaign": "iqa", "workers": 620, "countries": nan, "passed_quiz": 562.0, "passed_quiz_pct": 90.64,
-         "above_threshold": 556.0, "above_threshold_pct": 89.68, "answers": nan, "mean_answers_per_worker": 14.6,
-         "n_stimuli": 160.0, "answers_per_stimulus": nan, "trusted_answers": nan,
-         "trusted_answers_per_stimulus": 51.0, "mean_test_accuracy": 0.955, "pay_per_block": 0.02,
-         "answers_per_block": 5.0, "total_cost": 56.80, "duration_hours": 44.0},
-    ])
+    return pd.DataFrame(
+        [
+            {
+                "campaign": "free",
+                "workers": 121,
+                "countries": 36,
+                "passed_quiz": nan,
+                "passed_quiz_pct": nan,
+                "above_threshold": nan,
+                "above_threshold_pct": nan,
+                "answers": nan,
+                "mean_answers_per_worker": 39.7,
+                "n_stimuli": 160.0,
+                "answers_per_stimulus": 30.0,
+                "trusted_answers": nan,
+                "trusted_answers_per_stimulus": nan,
+                "mean_test_accuracy": nan,
+                "pay_per_block": 0.01,
+                "answers_per_block": 10.0,
+                "total_cost": 5.83,
+                "duration_hours": 1.5,
+            },
+            {
+                "campaign": "iqa",
+                "workers": 620,
+                "countries": nan,
+                "passed_quiz": 562.0,
+                "passed_quiz_pct": 90.64,
+                "above_threshold": 556.0,
+                "above_threshold_pct": 89.68,
+                "answers": nan,
+                "mean_answers_per_worker": 14.6,
+                "n_stimuli": 160.0,
+                "answers_per_stimulus": nan,
+                "trusted_answers": nan,
+                "trusted_answers_per_stimulus": 51.0,
+                "mean_test_accuracy": 0.955,
+                "pay_per_block": 0.02,
+                "answers_per_block": 5.0,
+                "total_cost": 56.80,
+                "duration_hours": 44.0,
+            },
+        ]
+    )
 
 
 def check_reported_campaigns(reported: pd.DataFrame | None = None, *, tolerance: float = 0.02) -> pd.DataFrame:
@@ -243,19 +292,32 @@ def check_reported_campaigns(reported: pd.DataFrame | None = None, *, tolerance:
         rel = (r["total_cost"] - cost_at_rate) / cost_at_rate
         stim = r["n_stimuli"] * r["answers_per_stimulus"] if np.isfinite(r["answers_per_stimulus"]) else math.nan
         ok = abs(rel) <= tolerance
-        note = (f"${r['pay_per_block']:.2f} per {r['answers_per_block']:g} annotations: ${r['total_cost']:.2f} implies "
-                f"{implied:,.0f} paid annotations; {r['workers']:g} workers x {r['mean_answers_per_worker']:g} answers "
-                f"= {from_workers:,.1f}")
+        note = (
+            f"${r['pay_per_block']:.2f} per {r['answers_per_block']:g} annotations: ${r['total_cost']:.2f} implies "
+            f"{implied:,.0f} paid annotations; {r['workers']:g} workers x {r['mean_answers_per_worker']:g} answers "
+            f"= {from_workers:,.1f}"
+        )
         if np.isfinite(stim):
             note += f" (and {r['n_stimuli']:g} stimuli x {r['answers_per_stimulus']:g} = {stim:,.0f})"
         note += f", which cost ${cost_at_rate:.2f} at that rate"
         if not ok:
-            note += (f"; the reported cost is {100 * rel:+.1f} % off. The paper does not explain the difference "
-                     "(platform fees, paid test questions or quiz answers are possible; none is stated)")
-        rows.append({"check": "cost", "campaign": camp, "reported": float(r["total_cost"]),
-                     "computed": float(cost_at_rate), "relative_difference": float(rel), "consistent": bool(ok),
-                     "note": note, "implied_paid_annotations": float(implied),
-                     "answers_from_workers": float(from_workers)})
+            note += (
+                f"; the reported cost is {100 * rel:+.1f} % off. The paper does not explain the difference "
+                "(platform fees, paid test questions or quiz answers are possible; none is stated)"
+            )
+        rows.append(
+            {
+                "check": "cost",
+                "campaign": camp,
+                "reported": float(r["total_cost"]),
+                "computed": float(cost_at_rate),
+                "relative_difference": float(rel),
+                "consistent": bool(ok),
+                "note": note,
+                "implied_paid_annotations": float(implied),
+                "answers_from_workers": float(from_workers),
+            }
+        )
         for cnt, pct in (("passed_quiz", "passed_quiz_pct"), ("above_threshold", "above_threshold_pct")):
             if not np.isfinite(r[cnt]):
                 continue
@@ -264,9 +326,20 @@ def check_reported_campaigns(reported: pd.DataFrame | None = None, *, tolerance:
             note = f"{r[cnt]:g} / {r['workers']:g} = {exact:.4f} %"
             if not ok:
                 trunc = math.floor(exact * 100) / 100
-                note += (f"; rounds to {exact:.2f}, the paper says {r[pct]:.2f}"
-                         + (" (truncated, not rounded)" if abs(trunc - r[pct]) < 0.005 else ""))
-            rows.append({"check": pct, "campaign": camp, "reported": float(r[pct]), "computed": float(exact),
-                         "relative_difference": float((r[pct] - exact) / exact), "consistent": bool(ok), "note": note,
-                         "implied_paid_annotations": math.nan, "answers_from_workers": math.nan})
+                note += f"; rounds to {exact:.2f}, the paper says {r[pct]:.2f}" + (
+                    " (truncated, not rounded)" if abs(trunc - r[pct]) < 0.005 else ""
+                )
+            rows.append(
+                {
+                    "check": pct,
+                    "campaign": camp,
+                    "reported": float(r[pct]),
+                    "computed": float(exact),
+                    "relative_difference": float((r[pct] - exact) / exact),
+                    "consistent": bool(ok),
+                    "note": note,
+                    "implied_paid_annotations": math.nan,
+                    "answers_from_workers": math.nan,
+                }
+            )
     return pd.DataFrame(rows)

@@ -50,8 +50,10 @@ def country_distribution(
     require_columns(workers, ["country"], "workers")
     if workers["country"].isna().any():
         row = int(np.flatnonzero(workers["country"].isna().to_numpy())[0])
-        raise ValueError(f"workers: row {row} has no country ({int(workers['country'].isna().sum())} such rows); "
-                         "fill them (e.g. 'unknown') explicitly")
+        raise ValueError(
+            f"workers: row {row} has no country ({int(workers['country'].isna().sum())} such rows); "
+            "fill them (e.g. 'unknown') explicitly"
+        )
     check_real(min_share, "min_share", low=0.0, high=1.0, high_open=True)
     check_choice(basis, "basis", ("any", "each", "pooled"))
     counts = workers.groupby(["campaign", "country"], sort=False).size().unstack(fill_value=0)

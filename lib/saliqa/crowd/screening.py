@@ -206,31 +206,49 @@ SEED000_WORKER_RULES: tuple[Rule, ...] = seed000_worker_rules()
 # --------------------------------------------------------------------------------------------
 
 
-def _answer_order(r_units: pd.DataFrame, ratings: pd.DataFrame | None, c_units: pd.DataFrame,
-                  fixations: pd.DataFrame | None) -> tuple[pd.Series, pd.Series]:
+def _answer_order(
+    r_units: pd.DataFrame, ratings: pd.DataFrame | None, c_units: pd.DataFrame, fixations: pd.DataFrame | None
+) -> tuple[pd.Series, pd.Series]:
     """Order key of each rating / click row: ``answer_order`` when present, else row position."""
-    have = ((ratings is None or "answer_order" in ratings.columns)
-            and (fixations is None or c_units.empty or "answer_order" in fixations.columns))
+    have = (ratings is None or "answer_order" in ratings.columns) and (
+        fixations is None or c_units.empty or "answer_order" in fixations.columns
+    )
     if have:
-        ro = (pd.to_numeric(ratings.loc[r_units.index, "answer_order"], errors="coerce") if ratings is not None
-              else pd.Series(dtype=float))
-        co = (pd.to_numeric(fixations.loc[c_units.index, "answer_order"], errors="coerce")
-              if fixations is not None and not c_units.empty else pd.Series(dtype=float))
+        ro = (
+            pd.to_numeric(ratings.loc[r_units.index, "answer_order"], errors="coerce")
+            if ratings is not None
+            else pd.Series(dtype=float)
+        )
+        co = (
+            pd.to_numeric(fixations.loc[c_units.index, "answer_order"], errors="coerce")
+            if fixations is not None and not c_units.empty
+            else pd.Series(dtype=float)
+        )
         bad = ro[~r_units["_gold"]].isna().sum() + co.isna().sum()
         if bad:
-            raise ValueError(f"answer_order is missing on {int(bad)} non-gold rating / click rows; fill it or drop "
-                             "the column to order answers by row position")
+            raise ValueError(
+                f"answer_order is missing on {int(bad)} non-gold rating / click rows; fill it or drop "
+                "the column to order answers by row position"
+            )
         return ro.astype(float), co.astype(float)
-    _warn("screen_workers: no 'answer_order' column; a worker's answers are ordered by first appearance "
-          "(ratings rows first, then clicks) for the answer cap")
+    _warn(
+        "screen_workers: no 'answer_order' column; a worker's answers are ordered by first appearance "
+        "(ratings rows first, then clicks) for the answer cap"
+    )
     n_r = len(r_units)
-    return (pd.Series(np.arange(n_r, dtype=float), index=r_units.index),
-            pd.Series(n_r + np.arange(len(c_units), dtype=float), index=c_units.index))
+    return (
+        pd.Series(np.arange(n_r, dtype=float), index=r_units.index),
+        pd.Series(n_r + np.arange(len(c_units), dtype=float), index=c_units.index),
+    )
 
 
 def cap_answers(
-    r_units: pd.DataFrame, r_order: pd.Series, r_rule: np.ndarray,
-    c_units: pd.DataFrame, c_order: pd.Series, c_rule: np.ndarray,
+    r_units: pd.DataFrame,
+    r_order: pd.Series,
+    r_rule: np.ndarray,
+    c_units: pd.DataFrame,
+    c_order: pd.Series,
+    c_rule: np.ndarray,
     max_answers: int,
 ) -> pd.Series:
     """Mark each kept worker's answers beyond the ``max_answers``-th as removed by the cap.
@@ -246,8 +264,9 @@ def cap_answers(
         Answers removed per worker, indexed by ``(campaign, worker_id)`` (workers with none are
         absent).
     """
-    both = pd.concat([r_units.assign(_ord=r_order.to_numpy(), _rule=r_rule),
-                      c_units.assign(_ord=c_order.to_numpy(), _rule=c_rule)])
+    both = pd.concat(
+        [r_units.assign(_ord=r_order.to_numpy(), _rule=r_rule), c_units.assign(_ord=c_order.to_numpy(), _rule=c_rule)]
+    )
     live = both.loc[(both["_rule"] == KEPT) & ~both["_gold"].astype(bool)]
     answer = ["campaign", "worker_id", "image_id"]
     units = live.groupby(answer, sort=False)["_ord"].min().reset_index()
@@ -260,8 +279,11 @@ def cap_answers(
     for rows, rule in ((r_units, r_rule), (c_units, c_rule)):
         if rows.empty:
             continue
-        hit = (pd.MultiIndex.from_frame(rows[answer].astype(object)).isin(over_idx)
-               & ~rows["_gold"].to_numpy(dtype=bool) & (rule == KEPT))
+        hit = (
+            pd.MultiIndex.from_frame(rows[answer].astype(object)).isin(over_idx)
+            & ~rows["_gold"].to_numpy(dtype=bool)
+            & (rule == KEPT)
+        )
         rule[hit] = ANSWER_CAP
     per_worker = over.groupby(["campaign", "worker_id"]).size()
     per_worker.index = pd.MultiIndex.from_tuples([tuple(i) for i in per_worker.index])
@@ -303,32 +325,58 @@ def _row_status(rows: pd.DataFrame, units: pd.MultiIndex, removed: np.ndarray) -
     return pd.Series(removed, index=units).reindex(worker_index(rows)).to_numpy(dtype=object).copy()
 
 
-def _tally(r_units: pd.DataFrame, c_units: pd.DataFrame, r_sel: np.ndarray, c_sel: np.ndarray,
-           n_workers: int) -> dict[str, int]:
+def _tally(
+    r_units: pd.DataFrame, c_units: pd.DataFrame, r_sel: np.ndarray, c_sel: np.ndarray, n_workers: int
+) -> dict[str, int]:
     """Workers, answers, ratings, gold ratings and clicks of the selected rows."""
     rsel, csel = r_units.loc[r_sel], c_units.loc[c_sel]
     gold = rsel["_gold"].astype(bool)
     answers = pd.concat([rsel.loc[~gold, ["worker_id", "image_id"]], csel[["worker_id", "image_id"]]])
-    return {"workers": n_workers, "answers": int(len(answers.drop_duplicates())), "ratings": int((~gold).sum()),
-            "gold_ratings": int(gold.sum()), "clicks": int(len(csel))}
+    return {
+        "workers": n_workers,
+        "answers": int(len(answers.drop_duplicates())),
+        "ratings": int((~gold).sum()),
+        "gold_ratings": int(gold.sum()),
+        "clicks": int(len(csel)),
+    }
 
 
-def _counts(workers: pd.DataFrame, removed: np.ndarray, steps: Sequence[tuple[str, bool]],
-            r_units: pd.DataFrame, r_rule: np.ndarray, c_units: pd.DataFrame, c_rule: np.ndarray) -> pd.DataFrame:
+def _counts(
+    workers: pd.DataFrame,
+    removed: np.ndarray,
+    steps: Sequence[tuple[str, bool]],
+    r_units: pd.DataFrame,
+    r_rule: np.ndarray,
+    c_units: pd.DataFrame,
+    c_rule: np.ndarray,
+) -> pd.DataFrame:
     """The ``counts`` table of :class:`WorkerScreening`."""
     wcamp = workers["campaign"].to_numpy()
     r_camp, c_camp = r_units["campaign"].to_numpy(), c_units["campaign"].to_numpy()
     rows = []
     for camp in dict.fromkeys(wcamp):
         rc, cc = r_camp == camp, c_camp == camp
-        rows.append({"step": "input", "campaign": camp, "applied": True,
-                     **_tally(r_units, c_units, rc, cc, int((wcamp == camp).sum()))})
+        rows.append(
+            {
+                "step": "input",
+                "campaign": camp,
+                "applied": True,
+                **_tally(r_units, c_units, rc, cc, int((wcamp == camp).sum())),
+            }
+        )
         for step, applied in [*steps, (KEPT, True)]:
             n_w = int(((wcamp == camp) & (removed == step)).sum())
-            rows.append({"step": step, "campaign": camp, "applied": applied,
-                         **_tally(r_units, c_units, rc & (r_rule == step), cc & (c_rule == step), n_w)})
-    return pd.DataFrame(rows, columns=["step", "campaign", "applied", "workers", "answers", "ratings",
-                                       "gold_ratings", "clicks"])
+            rows.append(
+                {
+                    "step": step,
+                    "campaign": camp,
+                    "applied": applied,
+                    **_tally(r_units, c_units, rc & (r_rule == step), cc & (c_rule == step), n_w),
+                }
+            )
+    return pd.DataFrame(
+        rows, columns=["step", "campaign", "applied", "workers", "answers", "ratings", "gold_ratings", "clicks"]
+    )
 
 
 def screen_workers(
@@ -379,8 +427,7 @@ def screen_workers(
         workers absent from ``workers``, missing ``answer_order`` values, bad rules or cap.
     """
     workers = check_workers(workers)
-    cap = None if max_answers_per_worker is None else check_int(max_answers_per_worker, "max_answers_per_worker",
-                                                                low=1)
+    cap = None if max_answers_per_worker is None else check_int(max_answers_per_worker, "max_answers_per_worker", low=1)
     r_units = ratings_units(ratings)
     c_units, is_click = click_units(fixations)
     check_known(r_units, workers, "ratings")
@@ -407,8 +454,15 @@ def screen_workers(
         keep[np.flatnonzero(is_click)] = c_rule == KEPT
         kept_fixations = fixations.loc[keep]
     params = {**applied.parameters, ANSWER_CAP: {"max_answers_per_worker": cap}}
-    return WorkerScreening(status, counts, ("campaign", "worker_id"), tuple(s for s, _ in steps), params,
-                           ratings=kept_ratings, fixations=kept_fixations)
+    return WorkerScreening(
+        status,
+        counts,
+        ("campaign", "worker_id"),
+        tuple(s for s, _ in steps),
+        params,
+        ratings=kept_ratings,
+        fixations=kept_fixations,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -473,19 +527,25 @@ def test_question_accuracy(
     g = work.groupby("worker", sort=False)["correct"]
     k = g.cumcount() + 1
     work = work.assign(running=(g.cumsum() / k).where(k >= min_answered))
-    per = work.groupby("worker", sort=False).agg(n_answered=("correct", "size"), n_correct=("correct", "sum"),
-                                                 min_running_accuracy=("running", "min"))
+    per = work.groupby("worker", sort=False).agg(
+        n_answered=("correct", "size"), n_correct=("correct", "sum"), min_running_accuracy=("running", "min")
+    )
     per = per.reindex(pd.unique(df[worker_col]))
     per["accuracy"] = per["n_correct"] / per["n_answered"]
     judged = per["n_answered"] >= min_answered
     per["test_accuracy"] = (per["min_running_accuracy"] if mode == "running" else per["accuracy"]).where(judged)
     n_unjudged = int((~judged).sum())
     if n_unjudged:
-        warnings.warn(f"test_question_accuracy: {n_unjudged} of {len(per)} workers answered fewer than "
-                      f"min_answered={min_answered} test questions; not judged (kept)", UserWarning, stacklevel=2)
+        warnings.warn(
+            f"test_question_accuracy: {n_unjudged} of {len(per)} workers answered fewer than "
+            f"min_answered={min_answered} test questions; not judged (kept)",
+            UserWarning,
+            stacklevel=2,
+        )
     per.index.name = worker_col
-    return per.reset_index()[[worker_col, "n_answered", "n_correct", "accuracy", "min_running_accuracy",
-                              "test_accuracy"]]
+    return per.reset_index()[
+        [worker_col, "n_answered", "n_correct", "accuracy", "min_running_accuracy", "test_accuracy"]
+    ]
 
 
 def screen_by_test_questions(
@@ -510,11 +570,19 @@ def screen_by_test_questions(
         ``status``: the columns of :func:`test_question_accuracy`, ``rejected_test_accuracy``,
         ``removed_by``; ``counts``: ``step``, ``applied``, ``workers``.
     """
-    acc = test_question_accuracy(answers, mode=mode, min_answered=min_answered, worker_col=worker_col,
-                                 correct_col=correct_col, order_col=order_col)
-    applied = apply_rules([TestAccuracy(min_accuracy)], acc.set_index(worker_col, drop=False), acc,
-                          pd.Index(acc[worker_col]), "worker")
-    counts = pd.DataFrame([{"step": step, "applied": ok, "workers": int(mask.sum())}
-                           for step, ok, mask in applied.steps()])
+    acc = test_question_accuracy(
+        answers,
+        mode=mode,
+        min_answered=min_answered,
+        worker_col=worker_col,
+        correct_col=correct_col,
+        order_col=order_col,
+    )
+    applied = apply_rules(
+        [TestAccuracy(min_accuracy)], acc.set_index(worker_col, drop=False), acc, pd.Index(acc[worker_col]), "worker"
+    )
+    counts = pd.DataFrame(
+        [{"step": step, "applied": ok, "workers": int(mask.sum())} for step, ok, mask in applied.steps()]
+    )
     params = {**applied.parameters, "test_question_accuracy": {"mode": mode, "min_answered": min_answered}}
     return Screening(applied.status, counts, (worker_col,), (TestAccuracy.name,), params)

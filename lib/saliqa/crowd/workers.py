@@ -18,8 +18,7 @@ import pandas as pd
 from saliqa.checks import check_finite_column, first_row, require_columns
 from saliqa.datasets.tables import validate
 
-__all__ = ["KEY", "FRACTION_COLUMNS", "check_workers", "worker_index", "ratings_units", "click_units",
-           "check_known"]
+__all__ = ["KEY", "FRACTION_COLUMNS", "check_workers", "worker_index", "ratings_units", "click_units", "check_known"]
 
 KEY: tuple[str, str] = ("campaign", "worker_id")
 """The columns that identify a worker."""
@@ -39,13 +38,14 @@ def check_workers(workers: pd.DataFrame) -> pd.DataFrame:
         Not a DataFrame, missing ``worker_id`` / ``campaign``, a duplicated ``(campaign,
         worker_id)`` (the row is named), or a fraction column outside [0, 1].
     """
-    require_columns(workers, KEY, "workers",
-                    hint="optional country, platform_accuracy, passed_quiz, test_accuracy")
+    require_columns(workers, KEY, "workers", hint="optional country, platform_accuracy, passed_quiz, test_accuracy")
     dup = workers.duplicated(list(KEY))
     if dup.any():
         row = first_row(dup.to_numpy())
-        raise ValueError(f"workers: row {row} duplicates (campaign, worker_id) = "
-                         f"({workers['campaign'].iloc[row]!r}, {workers['worker_id'].iloc[row]!r})")
+        raise ValueError(
+            f"workers: row {row} duplicates (campaign, worker_id) = "
+            f"({workers['campaign'].iloc[row]!r}, {workers['worker_id'].iloc[row]!r})"
+        )
     for col in FRACTION_COLUMNS:
         if col in workers.columns:
             check_finite_column(workers[col], "workers", col, low=0.0, high=1.0, allow_nan=True)
@@ -65,13 +65,17 @@ def ratings_units(ratings: pd.DataFrame | None) -> pd.DataFrame:
     if ratings is None:
         return pd.DataFrame(columns=_UNIT_COLUMNS)
     validate(ratings, "ratings", origin="ratings")
-    return pd.DataFrame({
-        "campaign": ratings["campaign"].to_numpy() if "campaign" in ratings.columns else "iqa",
-        "worker_id": ratings["rater_id"].to_numpy(),
-        "image_id": ratings["image_id"].to_numpy(),
-        "_gold": ratings["is_gold"].fillna(False).astype(bool).to_numpy() if "is_gold" in ratings.columns
-        else np.zeros(len(ratings), bool),
-    }, index=ratings.index)
+    return pd.DataFrame(
+        {
+            "campaign": ratings["campaign"].to_numpy() if "campaign" in ratings.columns else "iqa",
+            "worker_id": ratings["rater_id"].to_numpy(),
+            "image_id": ratings["image_id"].to_numpy(),
+            "_gold": ratings["is_gold"].fillna(False).astype(bool).to_numpy()
+            if "is_gold" in ratings.columns
+            else np.zeros(len(ratings), bool),
+        },
+        index=ratings.index,
+    )
 
 
 def click_units(fixations: pd.DataFrame | None) -> tuple[pd.DataFrame, np.ndarray]:
@@ -82,9 +86,15 @@ def click_units(fixations: pd.DataFrame | None) -> tuple[pd.DataFrame, np.ndarra
     is_click = (fixations["source"] == "click").to_numpy()
     clicks = fixations.loc[is_click]
     camp = clicks["campaign"] if "campaign" in clicks.columns else clicks["task"]
-    df = pd.DataFrame({"campaign": camp.to_numpy(), "worker_id": clicks["observer_id"].to_numpy(),
-                       "image_id": clicks["image_id"].to_numpy(), "_gold": np.zeros(len(clicks), bool)},
-                      index=clicks.index)
+    df = pd.DataFrame(
+        {
+            "campaign": camp.to_numpy(),
+            "worker_id": clicks["observer_id"].to_numpy(),
+            "image_id": clicks["image_id"].to_numpy(),
+            "_gold": np.zeros(len(clicks), bool),
+        },
+        index=clicks.index,
+    )
     return df, is_click
 
 
@@ -95,5 +105,7 @@ def check_known(rows: pd.DataFrame, workers: pd.DataFrame, what: str) -> None:
     keys = worker_index(rows)
     unknown = ~keys.isin(worker_index(workers))
     if unknown.any():
-        raise ValueError(f"{what}: {int(unknown.sum())} rows belong to workers not in the workers table, first "
-                         f"(campaign, worker_id) = {keys[unknown][0]!r}")
+        raise ValueError(
+            f"{what}: {int(unknown.sum())} rows belong to workers not in the workers table, first "
+            f"(campaign, worker_id) = {keys[unknown][0]!r}"
+        )

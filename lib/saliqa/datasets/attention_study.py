@@ -130,16 +130,24 @@ def builtin_study(
     from saliqa.simulate import attention as sim
 
     config = config or sim.SimulationConfig()
-    table = builtin.distorted_set(n_contents, "jpeg", levels=tuple(jpeg_levels), size=tuple(size), seed=seed,
-                                  include_reference=True)
+    table = builtin.distorted_set(
+        n_contents, "jpeg", levels=tuple(jpeg_levels), size=tuple(size), seed=seed, include_reference=True
+    )
     study = sim.simulate_study(table, config, seed=seed)
     width = int(study["images"]["width"].iloc[0])
     sigma_px = check_positive(sigma_deg, "sigma_deg") * config.pixels_per_degree(width)
     return AttentionStudy(
-        name="builtin", simulated=True, images=study["images"], fixations=study["fixations"],
-        experiments=dict(SEED000_EXPERIMENTS), comparisons=dict(TABLE1_COMPARISONS),
-        asymmetry_pairs=list(ASYMMETRY_PAIRS), sigma_px=sigma_px, ratings=study["ratings"],
-        workers=study["workers"], planted=study["planted"],
+        name="builtin",
+        simulated=True,
+        images=study["images"],
+        fixations=study["fixations"],
+        experiments=dict(SEED000_EXPERIMENTS),
+        comparisons=dict(TABLE1_COMPARISONS),
+        asymmetry_pairs=list(ASYMMETRY_PAIRS),
+        sigma_px=sigma_px,
+        ratings=study["ratings"],
+        workers=study["workers"],
+        planted=study["planted"],
         paper_comparisons={c: c for c in TABLE1_COMPARISONS},
     )
 
@@ -160,15 +168,28 @@ def tud_study(root: str | Path, *, pixels_per_degree: float, sigma_deg: float = 
     images = tables["images"]
     shown = images[images["image_id"].isin(fixations["image_id"])].reset_index(drop=True)
     return AttentionStudy(
-        name="tud", simulated=False, images=shown, fixations=fixations, experiments=present,
-        comparisons=comparisons, asymmetry_pairs=pairs, sigma_px=float(sigma_deg * pixels_per_degree),
-        ratings=tables.get("ratings"), workers=tables.get("workers"),
+        name="tud",
+        simulated=False,
+        images=shown,
+        fixations=fixations,
+        experiments=present,
+        comparisons=comparisons,
+        asymmetry_pairs=pairs,
+        sigma_px=float(sigma_deg * pixels_per_degree),
+        ratings=tables.get("ratings"),
+        workers=tables.get("workers"),
         paper_comparisons={c: c for c in comparisons},
     )
 
 
-def osie_study(root: str | Path, *, n_images: int | None = None, sigma_deg: float = 2.0,
-               map_scale: float = 0.5, pixels_per_degree: float | None = None) -> AttentionStudy:
+def osie_study(
+    root: str | Path,
+    *,
+    n_images: int | None = None,
+    sigma_deg: float = 2.0,
+    map_scale: float = 0.5,
+    pixels_per_degree: float | None = None,
+) -> AttentionStudy:
     """OSIE free viewing: eye vs crowdsourced (MTurk) mouse vs in-lab mouse tracking.
 
     Parameters
@@ -184,8 +205,9 @@ def osie_study(root: str | Path, *, n_images: int | None = None, sigma_deg: floa
     pixels_per_degree
         Of the 800x600 stimuli; None: :data:`OSIE_PIXELS_PER_DEGREE`.
     """
-    ppd = OSIE_PIXELS_PER_DEGREE if pixels_per_degree is None else check_positive(pixels_per_degree,
-                                                                                  "pixels_per_degree")
+    ppd = (
+        OSIE_PIXELS_PER_DEGREE if pixels_per_degree is None else check_positive(pixels_per_degree, "pixels_per_degree")
+    )
     ids = osie.subset_ids(root)[: n_images or None]
     images = osie.load_images(root)
     images = images[images["image_id"].isin(ids)].reset_index(drop=True)
@@ -196,12 +218,21 @@ def osie_study(root: str | Path, *, n_images: int | None = None, sigma_deg: floa
         "lab_mouse_free": {"campaign": "mouse_lab"},
     }
     study = AttentionStudy(
-        name="osie", simulated=False, images=images, fixations=fixations, experiments=experiments,
-        comparisons={"P_Free (eye vs crowd mouse)": ("eye_free", "crowd_mouse_free"),
-                     "eye vs lab mouse": ("eye_free", "lab_mouse_free"),
-                     "crowd vs lab mouse": ("crowd_mouse_free", "lab_mouse_free")},
-        asymmetry_pairs=[("eye_free", "crowd_mouse_free"), ("eye_free", "lab_mouse_free"),
-                         ("crowd_mouse_free", "lab_mouse_free")],
+        name="osie",
+        simulated=False,
+        images=images,
+        fixations=fixations,
+        experiments=experiments,
+        comparisons={
+            "P_Free (eye vs crowd mouse)": ("eye_free", "crowd_mouse_free"),
+            "eye vs lab mouse": ("eye_free", "lab_mouse_free"),
+            "crowd vs lab mouse": ("crowd_mouse_free", "lab_mouse_free"),
+        },
+        asymmetry_pairs=[
+            ("eye_free", "crowd_mouse_free"),
+            ("eye_free", "lab_mouse_free"),
+            ("crowd_mouse_free", "lab_mouse_free"),
+        ],
         sigma_px=sigma_deg * ppd,
         paper_comparisons={"P_Free (eye vs crowd mouse)": "P_Free"},
         notes=[f"{int(fixations.attrs.get('n_outside_clipped', 0))} points outside the image clipped by the loader"],
@@ -209,8 +240,14 @@ def osie_study(root: str | Path, *, n_images: int | None = None, sigma_deg: floa
     return scale_study(study, map_scale)
 
 
-def bubbleview_study(root: str | Path, *, n_images: int | None = None, sigma_deg: float = 2.0,
-                     map_scale: float = 0.5, osie_root: str | Path | None = None) -> AttentionStudy:
+def bubbleview_study(
+    root: str | Path,
+    *,
+    n_images: int | None = None,
+    sigma_deg: float = 2.0,
+    map_scale: float = 0.5,
+    osie_root: str | Path | None = None,
+) -> AttentionStudy:
     """BubbleView on 51 OSIE images: eye fixations vs BubbleView clicks vs mouse movements.
 
     Coordinates are put on the OSIE 800x600 grid by the loader (BubbleView shows 640x480).
@@ -220,12 +257,21 @@ def bubbleview_study(root: str | Path, *, n_images: int | None = None, sigma_deg
     images = images[images["image_id"].isin(ids)].reset_index(drop=True)
     fixations = bubbleview.load_fixations(root, kinds=("eye", "clicks", "mouse"), scale_to_original=True)
     fixations = fixations[fixations["image_id"].isin(ids)].reset_index(drop=True)
-    experiments = {"eye_free": {"source": "eye"}, "crowd_click_free": {"source": "click"},
-                   "crowd_mouse_free": {"source": "mouse"}}
+    experiments = {
+        "eye_free": {"source": "eye"},
+        "crowd_click_free": {"source": "click"},
+        "crowd_mouse_free": {"source": "mouse"},
+    }
     study = AttentionStudy(
-        name="bubbleview", simulated=False, images=images, fixations=fixations, experiments=experiments,
-        comparisons={"P_Free (eye vs BubbleView clicks)": ("eye_free", "crowd_click_free"),
-                     "eye vs mouse movements": ("eye_free", "crowd_mouse_free")},
+        name="bubbleview",
+        simulated=False,
+        images=images,
+        fixations=fixations,
+        experiments=experiments,
+        comparisons={
+            "P_Free (eye vs BubbleView clicks)": ("eye_free", "crowd_click_free"),
+            "eye vs mouse movements": ("eye_free", "crowd_mouse_free"),
+        },
         asymmetry_pairs=[("eye_free", "crowd_click_free"), ("eye_free", "crowd_mouse_free")],
         sigma_px=sigma_deg * OSIE_PIXELS_PER_DEGREE,
         paper_comparisons={"P_Free (eye vs BubbleView clicks)": "P_Free"},
@@ -285,15 +331,24 @@ def load_studies(
     root = Path(data_dir)
     studies: list[AttentionStudy] = []
     if (root / "tud").is_dir():
-        studies.append(tud_study(dataset_dir(root, "tud"), pixels_per_degree=tud_pixels_per_degree,
-                                 sigma_deg=sigma_deg))
+        studies.append(
+            tud_study(dataset_dir(root, "tud"), pixels_per_degree=tud_pixels_per_degree, sigma_deg=sigma_deg)
+        )
     if (root / "osie").is_dir():
-        studies.append(osie_study(dataset_dir(root, "osie"), n_images=n_real_images, sigma_deg=sigma_deg,
-                                  map_scale=map_scale))
+        studies.append(
+            osie_study(dataset_dir(root, "osie"), n_images=n_real_images, sigma_deg=sigma_deg, map_scale=map_scale)
+        )
     if (root / "bubbleview-osie").is_dir():
         osie_root = root / "osie" if (root / "osie").is_dir() else None
-        studies.append(bubbleview_study(dataset_dir(root, "bubbleview-osie"), n_images=n_real_images,
-                                        sigma_deg=sigma_deg, map_scale=map_scale, osie_root=osie_root))
+        studies.append(
+            bubbleview_study(
+                dataset_dir(root, "bubbleview-osie"),
+                n_images=n_real_images,
+                sigma_deg=sigma_deg,
+                map_scale=map_scale,
+                osie_root=osie_root,
+            )
+        )
     if not studies:
         raise FileNotFoundError(
             f"data_dir {str(root)!r} holds none of tud/, osie/, bubbleview-osie/ (see data/README.md)"

@@ -184,8 +184,7 @@ class Kind:
             raise ValueError(f"{what}: campaign={self.campaign!r}; expected a non-empty string")
         if isinstance(self.origin, bool) or self.origin not in ORIGINS:
             raise ValueError(
-                f"{what}: origin={self.origin!r}; expected 0 (0-based, e.g. browser pixels) or 1 "
-                "(MATLAB 1-based)"
+                f"{what}: origin={self.origin!r}; expected 0 (0-based, e.g. browser pixels) or 1 (MATLAB 1-based)"
             )
         if self.enc_time not in ENC_TIME:
             raise ValueError(
@@ -241,9 +240,7 @@ def _catalogue(files: Mapping[str, str | Kind] | None) -> dict[str, Kind]:
         elif isinstance(value, str) and name in KINDS:
             table[name] = KINDS[name].replace(filename=value)
         else:
-            raise ValueError(
-                f"files[{name!r}]={value!r}; expected a Kind, or a file name for one of {tuple(KINDS)}"
-            )
+            raise ValueError(f"files[{name!r}]={value!r}; expected a Kind, or a file name for one of {tuple(KINDS)}")
     return table
 
 
@@ -377,7 +374,8 @@ def _interpret_times(
         out = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=float)
         expected = (
             "fixation durations in ms (numbers >= 0); time stamps want enc_time='timestamps'"
-            if enc_time == "durations" else "time stamps, all numbers (ms) or all date-times"
+            if enc_time == "durations"
+            else "time stamps, all numbers (ms) or all date-times"
         )
         bad = ~np.isfinite(out) | ((out < 0) if enc_time == "durations" else False)
         if bad.any():
@@ -443,9 +441,7 @@ def _kind_table(
     x_out = (x / scale - spec.origin) * factor
     y_out = (y / scale - spec.origin) * factor
     if spec.observers == "lexicographic":
-        observers = categorical(
-            _lexicographic_subjects(n_users, image, user), lambda s: f"{spec.campaign}:{s}"
-        )
+        observers = categorical(_lexicographic_subjects(n_users, image, user), lambda s: f"{spec.campaign}:{s}")
     else:
         stride = int(n_users.max(initial=0)) + 1
         observers = categorical(
@@ -455,14 +451,24 @@ def _kind_table(
     if with_time:
         extra["time_ms"] = times if spec.enc_time == "timestamps" else np.full(len(x), np.nan)
     table = fixation_table(
-        categorical(image, lambda i: str(names[i])), observers, x_out, y_out,
-        source=spec.source, campaign=spec.campaign, order=order,
-        duration_ms=times if spec.enc_time == "durations" else None, **extra,
+        categorical(image, lambda i: str(names[i])),
+        observers,
+        x_out,
+        y_out,
+        source=spec.source,
+        campaign=spec.campaign,
+        order=order,
+        duration_ms=times if spec.enc_time == "durations" else None,
+        **extra,
     )
     if size is None:
         shown = image_table(
-            list(names), _image_paths(base, raw, targets, str(path)), dataset="bubbleview",
-            origin=str(path), what="BubbleView image", hint="pass image_size=(width, height) or targets=",
+            list(names),
+            _image_paths(base, raw, targets, str(path)),
+            dataset="bubbleview",
+            origin=str(path),
+            what="BubbleView image",
+            hint="pass image_size=(width, height) or targets=",
         )
         widths, heights = shown["width"].to_numpy()[image], shown["height"].to_numpy()[image]
     else:
@@ -502,9 +508,7 @@ def image_ids(
     for spec in specs:
         if (base / spec.filename).is_file():
             return list(_parsed(base, spec)[1][0])
-    raise FileNotFoundError(
-        f"none of {[s.filename for s in specs]} in {str(base)!r}; expected layout:\n{LAYOUT}"
-    )
+    raise FileNotFoundError(f"none of {[s.filename for s in specs]} in {str(base)!r}; expected layout:\n{LAYOUT}")
 
 
 def load_images(
@@ -558,7 +562,10 @@ def load_images(
     ids = list(raw[0])
     if osie_root is None:
         table = image_table(
-            ids, _image_paths(base, raw, targets, str(path)), dataset=_dataset(present[:1]), origin=str(path),
+            ids,
+            _image_paths(base, raw, targets, str(path)),
+            dataset=_dataset(present[:1]),
+            origin=str(path),
             what="BubbleView image",
             hint="pass osie_root= (the OSIE folder) to use the 800 x 600 OSIE originals, or targets=",
         )

@@ -45,7 +45,7 @@ import warnings
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -153,10 +153,16 @@ _PHOTO_LIST = (
     Photo("chelsea", "chelsea", False, (300, 451), "close-up of a tabby cat"),
     Photo("coffee", "coffee", False, (400, 600), "cup of coffee on a saucer on a wooden table"),
     Photo("rocket", "rocket", False, (427, 640), "rocket on its launch pad at dusk"),
-    Photo("hubble_deep_field", "hubble_deep_field", False, (872, 1000),
-          "Hubble eXtreme Deep Field (astronomical photograph)"),
-    Photo("motorcycle", "stereo_motorcycle", False, (500, 741),
-          "motorcycle in a garage (left view of the stereo pair)"),
+    Photo(
+        "hubble_deep_field",
+        "hubble_deep_field",
+        False,
+        (872, 1000),
+        "Hubble eXtreme Deep Field (astronomical photograph)",
+    ),
+    Photo(
+        "motorcycle", "stereo_motorcycle", False, (500, 741), "motorcycle in a garage (left view of the stereo pair)"
+    ),
     Photo("camera", "camera", True, (512, 512), "man with a camera on a tripod (cameraman)"),
     Photo("moon", "moon", True, (512, 512), "surface of the moon"),
     Photo("coins", "coins", True, (303, 384), "Greek coins on a dark background"),
@@ -217,7 +223,8 @@ CROPS: tuple[Crop, ...] = tuple(
     Crop(photo, index, box, label)
     for photo, specs in _CROP_SPECS.items()
     for index, (box, label) in enumerate(
-        (((0, 0, PHOTOS[photo].shape[1], PHOTOS[photo].shape[0]), "full photo"), *specs))
+        (((0, 0, PHOTOS[photo].shape[1], PHOTOS[photo].shape[0]), "full photo"), *specs)
+    )
 )
 """Every documented crop, in photo order (see data/README.md, "builtin corpus")."""
 
@@ -241,7 +248,7 @@ def is_grey(name: str) -> bool:
     return _photo(name).is_grey
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load_photo_cached(name: str) -> np.ndarray:
     import skimage.data  # imported lazily: skimage.io is slow to import
 
@@ -332,9 +339,7 @@ def _render(crop: Crop, size: tuple[int, int]) -> tuple[tuple[int, int, int, int
     photo = _load_photo_cached(crop.photo)
     pixels = np.ascontiguousarray(photo[:, :, 0]) if PHOTOS[crop.photo].is_grey else photo
     pil = Image.fromarray(pixels)
-    resized = np.asarray(
-        pil.resize((size[1], size[0]), resample=Image.Resampling.LANCZOS, box=box), dtype=np.uint8
-    )
+    resized = np.asarray(pil.resize((size[1], size[0]), resample=Image.Resampling.LANCZOS, box=box), dtype=np.uint8)
     if resized.ndim == 2:
         resized = np.repeat(resized[:, :, None], 3, axis=2)
     return box, np.ascontiguousarray(resized)
@@ -396,9 +401,7 @@ def _level_str(level: float) -> str:
     return str(int(value)) if value.is_integer() else repr(value)
 
 
-def _set_folder(
-    seed: int, size: tuple[int, int], distortion: str, options: Mapping[str, Any]
-) -> Path:
+def _set_folder(seed: int, size: tuple[int, int], distortion: str, options: Mapping[str, Any]) -> Path:
     name = f"builtin-v{GENERATOR_VERSION}-seed{seed}-{size[0]}x{size[1]}-{distortion}"
     if options:
         blob = json.dumps({k: options[k] for k in sorted(options)}, default=str).encode()
@@ -485,23 +488,49 @@ def distorted_set(
     for index in indices:
         crop = CROPS[index]
         grey = PHOTOS[crop.photo].is_grey
-        common = {"width": size[1], "height": size[0], "content_id": crop.content_id,
-                  "photo": crop.photo, "is_grey": grey}
+        common = {
+            "width": size[1],
+            "height": size[0],
+            "content_id": crop.content_id,
+            "photo": crop.photo,
+            "is_grey": grey,
+        }
         if include_reference:
             path = ref_folder / f"{crop.content_id}.png"
-            rows.append({"image_id": f"{crop.content_id}_none", "path": str(path), **common,
-                         "distortion": "none", "level": np.nan})
+            rows.append(
+                {
+                    "image_id": f"{crop.content_id}_none",
+                    "path": str(path),
+                    **common,
+                    "distortion": "none",
+                    "level": np.nan,
+                }
+            )
             if not path.is_file():
                 jobs.append((index, path, lambda im: im))
         for level in checked:
             text = _level_str(level)
             path = folder / f"{crop.content_id}_{text}.png"
-            rows.append({"image_id": f"{crop.content_id}_{distortion}_{text}", "path": str(path),
-                         **common, "distortion": distortion, "level": float(level)})
+            rows.append(
+                {
+                    "image_id": f"{crop.content_id}_{distortion}_{text}",
+                    "path": str(path),
+                    **common,
+                    "distortion": distortion,
+                    "level": float(level),
+                }
+            )
             if not path.is_file():
                 noise_seed = _noise_seed(seed, index, distortion, text)
-                jobs.append((index, path, lambda im, lv=level, s=noise_seed: distortions.apply(
-                    im, distortion, lv, seed=s, options=options)))
+                jobs.append(
+                    (
+                        index,
+                        path,
+                        lambda im, lv=level, s=noise_seed: distortions.apply(
+                            im, distortion, lv, seed=s, options=options
+                        ),
+                    )
+                )
 
     if jobs:
         _warn_upsampling([CROPS[i] for i in dict.fromkeys(j[0] for j in jobs)], size)
@@ -512,8 +541,7 @@ def distorted_set(
                 rendered[index] = image[:, :, 0] if PHOTOS[CROPS[index].photo].is_grey else image
             _write_png_atomic(path, func(rendered[index]))
 
-    columns = ["image_id", "path", "width", "height", "content_id", "distortion", "level",
-               "photo", "is_grey"]
+    columns = ["image_id", "path", "width", "height", "content_id", "distortion", "level", "photo", "is_grey"]
     table = pd.DataFrame(rows, columns=columns).astype(
         {"width": "int64", "height": "int64", "level": "float64", "is_grey": "bool"}
     )

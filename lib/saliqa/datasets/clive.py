@@ -59,8 +59,10 @@ def release_dir(root: str | os.PathLike[str]) -> Path:
     for folder in (base, base / "ChallengeDB_release"):
         if (folder / "Data" / "AllImages_release.mat").is_file():
             return folder
-    raise FileNotFoundError(f"CLIVE release not found: no Data/AllImages_release.mat in {str(base)!r} or its "
-                            f"ChallengeDB_release/; expected layout:\n{LAYOUT}")
+    raise FileNotFoundError(
+        f"CLIVE release not found: no Data/AllImages_release.mat in {str(base)!r} or its "
+        f"ChallengeDB_release/; expected layout:\n{LAYOUT}"
+    )
 
 
 def is_training_name(names: pd.Series) -> np.ndarray:
@@ -147,8 +149,11 @@ def load_images(
         i = int(np.flatnonzero(out_of_range)[0])
         raise ValueError(f"{mos_path}: AllMOS_release[{i}] = {mos[i]} ({names[i]!r}); expected MOS in [0, 100]")
     std_path = data / "AllStdDev_release.mat"
-    std = (_vector(_loadmat(std_path, "AllStdDev_release"), len(names), std_path, "AllStdDev_release")
-           if std_path.is_file() else np.full(len(names), np.nan))
+    std = (
+        _vector(_loadmat(std_path, "AllStdDev_release"), len(names), std_path, "AllStdDev_release")
+        if std_path.is_file()
+        else np.full(len(names), np.nan)
+    )
     table = pd.DataFrame({"image_id": names, "mos": mos, "std": std})
     dup = table["image_id"].duplicated().to_numpy()
     if dup.any():
@@ -170,8 +175,10 @@ def load_images(
             found.append(None)
             absent.append(str(images / name))
     if absent:
-        raise FileNotFoundError(f"{len(absent)} of {len(table)} CLIVE images not found under {str(images)!r}, "
-                                f"e.g. {absent[:3]}; expected layout:\n{LAYOUT}")
+        raise FileNotFoundError(
+            f"{len(absent)} of {len(table)} CLIVE images not found under {str(images)!r}, "
+            f"e.g. {absent[:3]}; expected layout:\n{LAYOUT}"
+        )
     width, height = np.full(len(table), 500.0), np.full(len(table), 500.0)
     if read_sizes:
         from PIL import Image
@@ -182,12 +189,21 @@ def load_images(
                     width[i], height[i] = image.size
             except OSError as err:
                 raise ValueError(f"{p}: unreadable image ({err})") from err
-    out = pd.DataFrame({
-        "image_id": table["image_id"].to_numpy(dtype=object), "path": np.array(found, dtype=object),
-        "width": width, "height": height, "content_id": table["image_id"].to_numpy(dtype=object),
-        "distortion": "authentic", "level": np.nan, "mos": table["mos"].to_numpy(),
-        "std": table["std"].to_numpy(), "split": None, "is_training": table["is_training"].to_numpy(),
-    })
+    out = pd.DataFrame(
+        {
+            "image_id": table["image_id"].to_numpy(dtype=object),
+            "path": np.array(found, dtype=object),
+            "width": width,
+            "height": height,
+            "content_id": table["image_id"].to_numpy(dtype=object),
+            "distortion": "authentic",
+            "level": np.nan,
+            "mos": table["mos"].to_numpy(),
+            "std": table["std"].to_numpy(),
+            "split": None,
+            "is_training": table["is_training"].to_numpy(),
+        }
+    )
     out.attrs.update(dataset="CLIVE", root=str(folder), n_training_dropped=n_dropped)
     return validate(out, "images", origin=str(folder))
 

@@ -48,6 +48,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from saliqa.checks import check_finite_column
 from saliqa.datasets.tables import validate
 from saliqa.patches import (
     PATCH_FRACTIONS,
@@ -149,28 +150,17 @@ def _cell(value: object) -> str:
     return repr(value.item() if isinstance(value, np.generic) else value)
 
 
-def _numeric(raw: pd.DataFrame, col: str, path: Path, *, integer: bool = False,
-             low: float | None = None, high: float | None = None) -> np.ndarray:
-    """A column as float, every value finite (integral, within bounds), else an error naming the row."""
-    v = pd.to_numeric(raw[col], errors="coerce").to_numpy(dtype=float)
-    bad = ~np.isfinite(v)
-    if integer:
-        bad |= np.isfinite(v) & (v != np.round(v))
-    with np.errstate(invalid="ignore"):
-        if low is not None:
-            bad |= v < low
-        if high is not None:
-            bad |= v > high
-    if bad.any():
-        row = int(np.flatnonzero(bad)[0])
-        form = "an integer" if integer else "a finite number"
-        rng = f" in [{low:g}, {high:g}]" if low is not None and high is not None else (
-            f" >= {low:g}" if low is not None else "")
-        raise ValueError(
-            f"{path}: row {row} (CSV line {row + 2}) column {col!r} = {_cell(raw[col].iloc[row])}; expected "
-            f"{form}{rng} ({int(bad.sum())} such rows)"
-        )
-    return v
+def _numeric(
+    raw: pd.DataFrame,
+    col: str,
+    path: Path,
+    *,
+    integer: bool = False,
+    low: float | None = None,
+    high: float | None = None,
+) -> np.ndarray:
+    """A CSV column as float, every value finite (integral, within bounds), else an error naming the row."""
+    return check_finite_column(raw[col], str(path), col, integer=integer, low=low, high=high, csv_header_lines=1)
 
 
 def _flags(raw: pd.DataFrame, col: str, path: Path) -> np.ndarray:
@@ -180,8 +170,10 @@ def _flags(raw: pd.DataFrame, col: str, path: Path) -> np.ndarray:
     bad = np.isnan(v)
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"{path}: row {row} (CSV line {row + 2}) column {col!r} = {_cell(raw[col].iloc[row])}; "
-                         "expected True / False")
+        raise ValueError(
+            f"{path}: row {row} (CSV line {row + 2}) column {col!r} = {_cell(raw[col].iloc[row])}; "
+            "expected True / False"
+        )
     return v
 
 
@@ -237,8 +229,15 @@ def read_box_file(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, pd.DataFr
         raise ValueError(f"{path}: row {row} (CSV line {row + 2}): empty picture box")
     mos_img = _numeric(raw, "mos_image", path, low=0, high=100)
     is_valid = _flags(raw, "is_valid", path) if "is_valid" in raw.columns else np.full(len(raw), np.nan)
-    images = pd.DataFrame({"image_id": names.to_numpy(dtype=object), "width": w_img, "height": h_img,
-                           "mos": mos_img, "is_valid": is_valid})
+    images = pd.DataFrame(
+        {
+            "image_id": names.to_numpy(dtype=object),
+            "width": w_img,
+            "height": h_img,
+            "mos": mos_img,
+            "is_valid": is_valid,
+        }
+    )
 
     parts, n_rule = [], 0
     for k, frac in zip((1, 2, 3), PATCH_FRACTIONS):
@@ -266,17 +265,29 @@ def read_box_file(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, pd.DataFr
         pw, ph = patch_size(w_img, h_img, frac)
         rule = (right - left == pw) & (bottom - top == ph)
         n_rule += int((~rule).sum())
-        parts.append(pd.DataFrame({
-            "image_id": names.to_numpy(dtype=object),
-            "patch_id": [patch_file_name(n, k) for n in names],
-            "left": left.astype(np.int64), "top": top.astype(np.int64),
-            "right": right.astype(np.int64), "bottom": bottom.astype(np.int64),
-            "mos": _numeric(raw, f"mos_patch_{k}", path, low=0, high=100),
-            "patch_index": k, "fraction": frac, "follows_size_rule": rule,
-            "_row": np.arange(len(raw)),
-        }))
-    patches = (pd.concat(parts, ignore_index=True).sort_values(["_row", "patch_index"], kind="stable")
-               .drop(columns="_row").reset_index(drop=True))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "image_id": names.to_numpy(dtype=object),
+                    "patch_id": [patch_file_name(n, k) for n in names],
+                    "left": left.astype(np.int64),
+                    "top": top.astype(np.int64),
+                    "right": right.astype(np.int64),
+                    "bottom": bottom.astype(np.int64),
+                    "mos": _numeric(raw, f"mos_patch_{k}", path, low=0, high=100),
+                    "patch_index": k,
+                    "fraction": frac,
+                    "follows_size_rule": rule,
+                    "_row": np.arange(len(raw)),
+                }
+            )
+        )
+    patches = (
+        pd.concat(parts, ignore_index=True)
+        .sort_values(["_row", "patch_index"], kind="stable")
+        .drop(columns="_row")
+        .reset_index(drop=True)
+    )
     patches.attrs.update(file=str(path), n_size_rule_violations=n_rule)
     images.attrs.update(file=str(path))
     return images, patches
@@ -333,9 +344,7 @@ def _box_files(folder: Path) -> list[Path]:
     return [folder / f for f in (TEST_LABELS, PADDED_LABELS) if (folder / f).is_file()]
 
 
-def load_patches(
-    root: str | os.PathLike[str], files: Sequence[str] | None = None
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+def load_patches(root: str | os.PathLike[str], files: Sequence[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Pictures with patch boxes, and their patches, as canonical tables.
 
     Parameters
@@ -367,7 +376,8 @@ def load_patches(
     paths = [folder / f for f in files] if files is not None else _box_files(folder)
     if not paths:
         raise FileNotFoundError(
-            f"no FLIVE box file ({TEST_LABELS} or {PADDED_LABELS}) in {str(folder)!r}; expected layout:\n{LAYOUT}")
+            f"no FLIVE box file ({TEST_LABELS} or {PADDED_LABELS}) in {str(folder)!r}; expected layout:\n{LAYOUT}"
+        )
     for p in paths:
         if not p.is_file():
             raise FileNotFoundError(f"FLIVE box file {str(p)!r} not found; expected layout:\n{LAYOUT}")
@@ -375,33 +385,48 @@ def load_patches(
     for p in paths:
         im, pa = read_box_file(p)
         is_test = p.name == TEST_LABELS
-        split = np.where(np.isnan(im["is_valid"]), "test" if is_test else None,
-                         np.where(im["is_valid"] == 1, "val", "train")).astype(object)
+        split = np.where(
+            np.isnan(im["is_valid"]), "test" if is_test else None, np.where(im["is_valid"] == 1, "val", "train")
+        ).astype(object)
         img_parts.append(im.assign(split=split, box_file=p.name))
         patch_parts.append(pa)
     im = pd.concat(img_parts, ignore_index=True)
     dup = im["image_id"].duplicated().to_numpy()
     if dup.any():
         row = int(np.flatnonzero(dup)[0])
-        raise ValueError(f"picture {im['image_id'].iloc[row]!r} has boxes in more than one file "
-                         f"({[p.name for p in paths]})")
-    images = pd.DataFrame({
-        "image_id": im["image_id"], "path": _present(folder, im["image_id"]),
-        "width": im["width"].astype(np.int64), "height": im["height"].astype(np.int64),
-        "content_id": im["image_id"], "distortion": "authentic", "level": np.nan,
-        "mos": im["mos"], "std": np.nan, "split": im["split"], "box_file": im["box_file"],
-    })
+        raise ValueError(
+            f"picture {im['image_id'].iloc[row]!r} has boxes in more than one file ({[p.name for p in paths]})"
+        )
+    images = pd.DataFrame(
+        {
+            "image_id": im["image_id"],
+            "path": _present(folder, im["image_id"]),
+            "width": im["width"].astype(np.int64),
+            "height": im["height"].astype(np.int64),
+            "content_id": im["image_id"],
+            "distortion": "authentic",
+            "level": np.nan,
+            "mos": im["mos"],
+            "std": np.nan,
+            "split": im["split"],
+            "box_file": im["box_file"],
+        }
+    )
     patches = pd.concat(patch_parts, ignore_index=True)
     patches["path"] = _present(folder, patches["patch_id"])
     patches["box_source"] = "labels"
     origin = ", ".join(str(p) for p in paths)
     validate(images, "images", origin=origin)
     validate(patches, "patches", origin=origin)
-    images.attrs.update(dataset="FLIVE", files=[str(p) for p in paths],
-                        n_images_present=int(images["path"].notna().sum()))
-    patches.attrs.update(dataset="FLIVE", files=[str(p) for p in paths],
-                         n_patch_files_present=int(patches["path"].notna().sum()),
-                         n_size_rule_violations=int((~patches["follows_size_rule"]).sum()))
+    images.attrs.update(
+        dataset="FLIVE", files=[str(p) for p in paths], n_images_present=int(images["path"].notna().sum())
+    )
+    patches.attrs.update(
+        dataset="FLIVE",
+        files=[str(p) for p in paths],
+        n_patch_files_present=int(patches["path"].notna().sum()),
+        n_size_rule_violations=int((~patches["follows_size_rule"]).sum()),
+    )
     return images, patches
 
 
@@ -429,10 +454,17 @@ def load_patch_mos(root: str | os.PathLike[str]) -> pd.DataFrame | None:
     bad = parts.isna().any(axis=1).to_numpy()
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"{path}: row {row} (CSV line {row + 2}) name {names.iloc[row]!r}; "
-                         "expected patches/<file>_patch_<k>.jpg")
-    return pd.DataFrame({"patch_id": names, "image_file": parts["file"], "patch_index": parts["k"].astype(int),
-                         "mos": _numeric(raw, "mos", path, low=0, high=100)})
+        raise ValueError(
+            f"{path}: row {row} (CSV line {row + 2}) name {names.iloc[row]!r}; expected patches/<file>_patch_<k>.jpg"
+        )
+    return pd.DataFrame(
+        {
+            "patch_id": names,
+            "image_file": parts["file"],
+            "patch_index": parts["k"].astype(int),
+            "mos": _numeric(raw, "mos", path, low=0, high=100),
+        }
+    )
 
 
 def _image_sizes(paths: np.ndarray) -> np.ndarray:
@@ -492,24 +524,36 @@ def load_images(root: str | os.PathLike[str], *, read_sizes: bool = True) -> pd.
         row = int(np.flatnonzero(dup)[0])
         raise ValueError(f"{path}: row {row} (CSV line {row + 2}) repeats picture {names.iloc[row]!r}")
     mos = _numeric(raw, "mos", path, low=0, high=100)
-    table = pd.DataFrame({
-        "image_id": names.to_numpy(dtype=object), "path": _present(folder, names),
-        "width": np.nan, "height": np.nan, "content_id": names.to_numpy(dtype=object),
-        "distortion": "authentic", "level": np.nan, "mos": mos, "std": np.nan,
-        "split": np.full(len(raw), None, dtype=object), "source": names.str.split("/").str[0].to_numpy(dtype=object),
-    })
+    table = pd.DataFrame(
+        {
+            "image_id": names.to_numpy(dtype=object),
+            "path": _present(folder, names),
+            "width": np.nan,
+            "height": np.nan,
+            "content_id": names.to_numpy(dtype=object),
+            "distortion": "authentic",
+            "level": np.nan,
+            "mos": mos,
+            "std": np.nan,
+            "split": np.full(len(raw), None, dtype=object),
+            "source": names.str.split("/").str[0].to_numpy(dtype=object),
+        }
+    )
     if _box_files(folder):
         boxed, _ = load_patches(folder)
         pos = pd.Index(table["image_id"]).get_indexer(boxed["image_id"])
         if (pos < 0).any():
             raise ValueError(
                 f"{boxed.attrs['files']}: picture {boxed['image_id'].iloc[int(np.flatnonzero(pos < 0)[0])]!r} "
-                f"is not in {path}")
+                f"is not in {path}"
+            )
         diff = np.abs(table["mos"].to_numpy()[pos] - boxed["mos"].to_numpy())
         if (diff > 1e-6).any():
             i = int(np.argmax(diff))
-            raise ValueError(f"picture {boxed['image_id'].iloc[i]!r}: MOS {boxed['mos'].iloc[i]} in "
-                             f"{boxed['box_file'].iloc[i]} but {table['mos'].iloc[pos[i]]} in {path}")
+            raise ValueError(
+                f"picture {boxed['image_id'].iloc[i]!r}: MOS {boxed['mos'].iloc[i]} in "
+                f"{boxed['box_file'].iloc[i]} but {table['mos'].iloc[pos[i]]} in {path}"
+            )
         table.loc[pos, "width"] = boxed["width"].to_numpy(dtype=float)
         table.loc[pos, "height"] = boxed["height"].to_numpy(dtype=float)
         table.loc[pos, "split"] = boxed["split"].to_numpy(dtype=object)
@@ -525,8 +569,14 @@ def load_images(root: str | os.PathLike[str], *, read_sizes: bool = True) -> pd.
     validate(table.iloc[:0], "images", origin=str(path))  # columns
     validate(known, "images", origin=str(path))  # finite sizes where known
     n_present = int(table["path"].notna().sum())
-    table.attrs.update(dataset="FLIVE", file=str(path), n_images=len(table), n_images_present=n_present,
-                       images_present=n_present == len(table), n_size_unknown=int(table["width"].isna().sum()))
+    table.attrs.update(
+        dataset="FLIVE",
+        file=str(path),
+        n_images=len(table),
+        n_images_present=n_present,
+        images_present=n_present == len(table),
+        n_size_unknown=int(table["width"].isna().sum()),
+    )
     return table
 
 
@@ -540,8 +590,19 @@ def load_database(root: str | os.PathLike[str], *, read_sizes: bool = True) -> F
     if _box_files(folder):
         _, patches = load_patches(folder)
     else:
-        patches = pd.DataFrame(columns=["image_id", "patch_id", *_BOX, "mos", "patch_index", "fraction",
-                                        "follows_size_rule", "path", "box_source"])
+        patches = pd.DataFrame(
+            columns=[
+                "image_id",
+                "patch_id",
+                *_BOX,
+                "mos",
+                "patch_index",
+                "fraction",
+                "follows_size_rule",
+                "path",
+                "box_source",
+            ]
+        )
     patch_mos = load_patch_mos(folder)
     if patch_mos is not None and len(patches):
         known = patch_mos.set_index("patch_id")["mos"]
@@ -600,17 +661,42 @@ def locate_patches(root: str | os.PathLike[str], image_ids: Sequence[str] | None
             loc = locate_patch(picture, _load_rgb(folder / pid))
             pw, ph = patch_size(w, h, PATCH_FRACTIONS[k - 1])
             left, top, right, bottom = loc.box
-            rows.append({"image_id": image_id, "patch_id": pid, "left": left, "top": top, "right": right,
-                         "bottom": bottom, "mos": float(known.get(pid, np.nan)), "patch_index": k,
-                         "fraction": PATCH_FRACTIONS[k - 1],
-                         "follows_size_rule": bool(right - left == pw and bottom - top == ph),
-                         "path": str((folder / pid).resolve()), "box_source": "located",
-                         "match_mse": loc.mse, "runner_up_ratio": loc.runner_up_ratio})
+            rows.append(
+                {
+                    "image_id": image_id,
+                    "patch_id": pid,
+                    "left": left,
+                    "top": top,
+                    "right": right,
+                    "bottom": bottom,
+                    "mos": float(known.get(pid, np.nan)),
+                    "patch_index": k,
+                    "fraction": PATCH_FRACTIONS[k - 1],
+                    "follows_size_rule": bool(right - left == pw and bottom - top == ph),
+                    "path": str((folder / pid).resolve()),
+                    "box_source": "located",
+                    "match_mse": loc.mse,
+                    "runner_up_ratio": loc.runner_up_ratio,
+                }
+            )
     if wanted is not None and (missing := wanted - {r["image_id"] for r in rows}):
-        raise ValueError(f"no patch files to locate for {sorted(missing)[:3]} in {folder} "
-                         "(picture absent, already boxed, or no patches/<file>_patch_<k>.jpg)")
-    cols = ["image_id", "patch_id", *_BOX, "mos", "patch_index", "fraction", "follows_size_rule", "path",
-            "box_source", "match_mse", "runner_up_ratio"]
+        raise ValueError(
+            f"no patch files to locate for {sorted(missing)[:3]} in {folder} "
+            "(picture absent, already boxed, or no patches/<file>_patch_<k>.jpg)"
+        )
+    cols = [
+        "image_id",
+        "patch_id",
+        *_BOX,
+        "mos",
+        "patch_index",
+        "fraction",
+        "follows_size_rule",
+        "path",
+        "box_source",
+        "match_mse",
+        "runner_up_ratio",
+    ]
     table = pd.DataFrame(rows, columns=cols)
     return validate(table, "patches", origin=f"{folder} (located patches)")
 
@@ -649,10 +735,21 @@ def check_patch_files(images: pd.DataFrame, patches: pd.DataFrame) -> pd.DataFra
         c = compare_patch(crop, shipped)
         ok = matches_patch(crop, shipped)
         sharp = shift_sharpness(cache[pic], shipped, (rec.left, rec.top, rec.right, rec.bottom))
-        rows.append({"patch_id": rec.patch_id, "same_shape": c.same_shape, "mad": c.mad, "max_abs": c.max_abs,
-                     "psnr": c.psnr, "within_tolerance": ok, "shift_sharpness": sharp,
-                     "match": bool(ok and sharp > 1)})
-    out = pd.DataFrame(rows, columns=["patch_id", "same_shape", "mad", "max_abs", "psnr", "within_tolerance",
-                                      "shift_sharpness", "match"])
+        rows.append(
+            {
+                "patch_id": rec.patch_id,
+                "same_shape": c.same_shape,
+                "mad": c.mad,
+                "max_abs": c.max_abs,
+                "psnr": c.psnr,
+                "within_tolerance": ok,
+                "shift_sharpness": sharp,
+                "match": bool(ok and sharp > 1),
+            }
+        )
+    out = pd.DataFrame(
+        rows,
+        columns=["patch_id", "same_shape", "mad", "max_abs", "psnr", "within_tolerance", "shift_sharpness", "match"],
+    )
     out.attrs["n_skipped"] = skipped
     return out

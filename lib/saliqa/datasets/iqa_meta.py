@@ -67,6 +67,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
+from saliqa.checks import check_finite_column
 from saliqa.datasets.tables import validate
 
 __all__ = [
@@ -88,31 +89,76 @@ LAYOUT = """iqa-meta/
 META_DIR = Path("pyiqa") / "data" / "meta_info"
 
 TID_DISTORTIONS: tuple[str, ...] = (
-    "white_noise", "color_noise", "correlated_noise", "masked_noise", "high_frequency_noise",
-    "impulse_noise", "quantization_noise", "gaussian_blur", "denoising", "jpeg", "jpeg2000",
-    "jpeg_transmission_errors", "jpeg2000_transmission_errors", "non_eccentricity_pattern_noise",
-    "local_blockwise_distortions", "mean_shift", "contrast_change", "color_saturation_change",
-    "multiplicative_gaussian_noise", "comfort_noise", "lossy_compression_of_noisy_images",
-    "color_quantization_dither", "chromatic_aberrations", "sparse_sampling_reconstruction",
+    "white_noise",
+    "color_noise",
+    "correlated_noise",
+    "masked_noise",
+    "high_frequency_noise",
+    "impulse_noise",
+    "quantization_noise",
+    "gaussian_blur",
+    "denoising",
+    "jpeg",
+    "jpeg2000",
+    "jpeg_transmission_errors",
+    "jpeg2000_transmission_errors",
+    "non_eccentricity_pattern_noise",
+    "local_blockwise_distortions",
+    "mean_shift",
+    "contrast_change",
+    "color_saturation_change",
+    "multiplicative_gaussian_noise",
+    "comfort_noise",
+    "lossy_compression_of_noisy_images",
+    "color_quantization_dither",
+    "chromatic_aberrations",
+    "sparse_sampling_reconstruction",
 )
 """TID2013 distortion types 1..24 (TID2008 uses 1..17), index ``k`` at position ``k - 1``."""
 
 KADID_DISTORTIONS: tuple[str, ...] = (
-    "gaussian_blur", "lens_blur", "motion_blur", "color_diffusion", "color_shift",
-    "color_quantization", "color_saturation_hsv", "color_saturation_lab", "jpeg2000", "jpeg",
-    "white_noise", "white_noise_color_component", "impulse_noise", "multiplicative_noise",
-    "denoise", "brighten", "darken", "mean_shift", "jitter", "non_eccentricity_patch",
-    "pixelate", "quantization", "color_block", "high_sharpen", "contrast_change",
+    "gaussian_blur",
+    "lens_blur",
+    "motion_blur",
+    "color_diffusion",
+    "color_shift",
+    "color_quantization",
+    "color_saturation_hsv",
+    "color_saturation_lab",
+    "jpeg2000",
+    "jpeg",
+    "white_noise",
+    "white_noise_color_component",
+    "impulse_noise",
+    "multiplicative_noise",
+    "denoise",
+    "brighten",
+    "darken",
+    "mean_shift",
+    "jitter",
+    "non_eccentricity_patch",
+    "pixelate",
+    "quantization",
+    "color_block",
+    "high_sharpen",
+    "contrast_change",
 )
 """KADID-10k distortion types 1..25, index ``k`` at position ``k - 1``."""
 
 _LIVE_FOLDERS = {
-    "jp2k": "jpeg2000", "jpeg": "jpeg", "wn": "white_noise", "gblur": "gaussian_blur",
+    "jp2k": "jpeg2000",
+    "jpeg": "jpeg",
+    "wn": "white_noise",
+    "gblur": "gaussian_blur",
     "fastfading": "fast_fading",
 }
 _CSIQ_TYPES = {
-    "awgn": "white_noise", "blur": "gaussian_blur", "contrast": "contrast_change",
-    "fnoise": "pink_noise", "jpeg": "jpeg", "jpeg2000": "jpeg2000",
+    "awgn": "white_noise",
+    "blur": "gaussian_blur",
+    "contrast": "contrast_change",
+    "fnoise": "pink_noise",
+    "jpeg": "jpeg",
+    "jpeg2000": "jpeg2000",
 }
 _LIVEMD_TYPES = {"blur": "gaussian_blur", "jpeg": "jpeg", "noise": "white_noise"}
 
@@ -223,44 +269,177 @@ class MosSpec:
 DATASETS: Mapping[str, MosSpec] = {
     s.name: s
     for s in (
-        MosSpec("LIVE", "meta_info_LIVEIQADataset.csv", "dist_name", "ref_name", "mos", None,
-                "dmos", (0.0, 100.0), False, None, _live),
-        MosSpec("TID2013", "meta_info_TID2013Dataset.csv", "dist_name", "ref_name", "mos", "std",
-                "mos", (0.0, 9.0), True, (512, 384),
-                _indexed(r"^i\d\d_(\d\d)_(\d)\.bmp$", TID_DISTORTIONS), upper_content=True),
-        MosSpec("TID2008", "meta_info_TID2008Dataset.csv", "dist_name", "ref_name", "mos", "std",
-                "mos", (0.0, 9.0), True, (512, 384),
-                _indexed(r"^i\d\d_(\d\d)_(\d)\.bmp$", TID_DISTORTIONS[:17]), upper_content=True),
-        MosSpec("CSIQ", "meta_info_CSIQDataset.csv", "dist_name", "ref_name", "dmos", None,
-                "dmos", (0.0, 1.0), False, (512, 512), _csiq),
-        MosSpec("KADID10k", "meta_info_KADID10kDataset.csv", "dist_name", "ref_name", "dmos", "std",
-                "dmos", (1.0, 5.0), True, (512, 384),
-                _indexed(r"^i\d\d_(\d\d)_(\d\d)\.png$", KADID_DISTORTIONS)),
-        MosSpec("LIVEMD", "meta_info_LIVEMDDataset.csv", "dist_name", "ref_name", "dmos", None,
-                "dmos", (0.0, 100.0), False, (1280, 720), _livemd),
-        MosSpec("KonIQ10k", "meta_info_KonIQ10kDataset.csv", "img_name", None, "mos", "std",
-                "mos", (0.0, 100.0), True, (1024, 768), _authentic),
-        MosSpec("KonIQ10k++", "meta_info_KonIQ10k++Dataset.csv", "filename", None, "qmos", "sd",
-                "mos", (1.0, 5.0), True, (1024, 768), _authentic),
-        MosSpec("CLIVE", "meta_info_LIVEChallengeDataset.csv", "img_name", None, "mos", "std",
-                "mos", (0.0, 100.0), True, (500, 500), _authentic),
-        MosSpec("SPAQ", "meta_info_SPAQDataset.csv", "Image name", None, "MOS", None,
-                "mos", (0.0, 100.0), True, None, _authentic),
-        MosSpec("PIPAL", "meta_info_PIPALDataset.csv", "dist_name", "hq_name", "elo_score", None,
-                "elo", None, True, (288, 288), _pipal),
+        MosSpec(
+            "LIVE",
+            "meta_info_LIVEIQADataset.csv",
+            "dist_name",
+            "ref_name",
+            "mos",
+            None,
+            "dmos",
+            (0.0, 100.0),
+            False,
+            None,
+            _live,
+        ),
+        MosSpec(
+            "TID2013",
+            "meta_info_TID2013Dataset.csv",
+            "dist_name",
+            "ref_name",
+            "mos",
+            "std",
+            "mos",
+            (0.0, 9.0),
+            True,
+            (512, 384),
+            _indexed(r"^i\d\d_(\d\d)_(\d)\.bmp$", TID_DISTORTIONS),
+            upper_content=True,
+        ),
+        MosSpec(
+            "TID2008",
+            "meta_info_TID2008Dataset.csv",
+            "dist_name",
+            "ref_name",
+            "mos",
+            "std",
+            "mos",
+            (0.0, 9.0),
+            True,
+            (512, 384),
+            _indexed(r"^i\d\d_(\d\d)_(\d)\.bmp$", TID_DISTORTIONS[:17]),
+            upper_content=True,
+        ),
+        MosSpec(
+            "CSIQ",
+            "meta_info_CSIQDataset.csv",
+            "dist_name",
+            "ref_name",
+            "dmos",
+            None,
+            "dmos",
+            (0.0, 1.0),
+            False,
+            (512, 512),
+            _csiq,
+        ),
+        MosSpec(
+            "KADID10k",
+            "meta_info_KADID10kDataset.csv",
+            "dist_name",
+            "ref_name",
+            "dmos",
+            "std",
+            "dmos",
+            (1.0, 5.0),
+            True,
+            (512, 384),
+            _indexed(r"^i\d\d_(\d\d)_(\d\d)\.png$", KADID_DISTORTIONS),
+        ),
+        MosSpec(
+            "LIVEMD",
+            "meta_info_LIVEMDDataset.csv",
+            "dist_name",
+            "ref_name",
+            "dmos",
+            None,
+            "dmos",
+            (0.0, 100.0),
+            False,
+            (1280, 720),
+            _livemd,
+        ),
+        MosSpec(
+            "KonIQ10k",
+            "meta_info_KonIQ10kDataset.csv",
+            "img_name",
+            None,
+            "mos",
+            "std",
+            "mos",
+            (0.0, 100.0),
+            True,
+            (1024, 768),
+            _authentic,
+        ),
+        MosSpec(
+            "KonIQ10k++",
+            "meta_info_KonIQ10k++Dataset.csv",
+            "filename",
+            None,
+            "qmos",
+            "sd",
+            "mos",
+            (1.0, 5.0),
+            True,
+            (1024, 768),
+            _authentic,
+        ),
+        MosSpec(
+            "CLIVE",
+            "meta_info_LIVEChallengeDataset.csv",
+            "img_name",
+            None,
+            "mos",
+            "std",
+            "mos",
+            (0.0, 100.0),
+            True,
+            (500, 500),
+            _authentic,
+        ),
+        MosSpec(
+            "SPAQ",
+            "meta_info_SPAQDataset.csv",
+            "Image name",
+            None,
+            "MOS",
+            None,
+            "mos",
+            (0.0, 100.0),
+            True,
+            None,
+            _authentic,
+        ),
+        MosSpec(
+            "PIPAL",
+            "meta_info_PIPALDataset.csv",
+            "dist_name",
+            "hq_name",
+            "elo_score",
+            None,
+            "elo",
+            None,
+            True,
+            (288, 288),
+            _pipal,
+        ),
     )
 }
 """Supported datasets by canonical name (aliases: see :func:`_spec`)."""
 
 _ALIASES = {
-    "live": "LIVE", "liveiqa": "LIVE", "live2": "LIVE",
-    "tid2013": "TID2013", "tid2008": "TID2008", "csiq": "CSIQ",
-    "kadid": "KADID10k", "kadid10k": "KADID10k", "kadid-10k": "KADID10k",
-    "livemd": "LIVEMD", "live-md": "LIVEMD",
-    "koniq": "KonIQ10k", "koniq10k": "KonIQ10k", "koniq-10k": "KonIQ10k",
-    "koniq10k++": "KonIQ10k++", "koniq++": "KonIQ10k++",
-    "clive": "CLIVE", "livechallenge": "CLIVE", "livec": "CLIVE",
-    "spaq": "SPAQ", "pipal": "PIPAL",
+    "live": "LIVE",
+    "liveiqa": "LIVE",
+    "live2": "LIVE",
+    "tid2013": "TID2013",
+    "tid2008": "TID2008",
+    "csiq": "CSIQ",
+    "kadid": "KADID10k",
+    "kadid10k": "KADID10k",
+    "kadid-10k": "KADID10k",
+    "livemd": "LIVEMD",
+    "live-md": "LIVEMD",
+    "koniq": "KonIQ10k",
+    "koniq10k": "KonIQ10k",
+    "koniq-10k": "KonIQ10k",
+    "koniq10k++": "KonIQ10k++",
+    "koniq++": "KonIQ10k++",
+    "clive": "CLIVE",
+    "livechallenge": "CLIVE",
+    "livec": "CLIVE",
+    "spaq": "SPAQ",
+    "pipal": "PIPAL",
 }
 _SPLITS = {0: "train", 1: "val", 2: "test"}
 
@@ -337,14 +516,7 @@ def load_mos_table(
     if missing:
         raise ValueError(f"{path}: missing column(s) {missing}; expected {needed} (found {list(raw.columns)})")
     files = raw[spec.image_col].astype(str)
-    score = pd.to_numeric(raw[spec.score_col], errors="coerce").to_numpy(dtype=float)
-    bad = ~np.isfinite(score)
-    if bad.any():
-        row = int(np.flatnonzero(bad)[0])
-        raise ValueError(
-            f"{path}: row {row} ({files.iloc[row]!r}) column {spec.score_col!r} = "
-            f"{raw[spec.score_col].iloc[row]!r} is not a finite number ({int(bad.sum())} such rows)"
-        )
+    score = check_finite_column(raw[spec.score_col], str(path), spec.score_col, csv_header_lines=1, row_names=files)
     try:
         distortion, level = spec.parse(files)
     except ValueError as err:
@@ -363,7 +535,8 @@ def load_mos_table(
             "level": level,
             "mos": score,
             "std": pd.to_numeric(raw[spec.std_col], errors="coerce").to_numpy(dtype=float)
-            if spec.std_col else np.full(len(raw), np.nan),
+            if spec.std_col
+            else np.full(len(raw), np.nan),
             "mos_kind": spec.mos_kind,
         }
     )

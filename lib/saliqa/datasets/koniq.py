@@ -62,8 +62,9 @@ def find_labels(root: str | os.PathLike[str]) -> Path:
     for p in (base / LABELS, base / "metadata" / LABELS):
         if p.is_file():
             return p
-    raise FileNotFoundError(f"KonIQ-10k labels {LABELS!r} not found in {str(base)!r} or its metadata/; "
-                            f"expected layout:\n{LAYOUT}")
+    raise FileNotFoundError(
+        f"KonIQ-10k labels {LABELS!r} not found in {str(base)!r} or its metadata/; expected layout:\n{LAYOUT}"
+    )
 
 
 def _cell(value: object) -> str:
@@ -79,8 +80,10 @@ def _column(raw: pd.DataFrame, col: str, path: Path, low: float, high: float) ->
         bad = ~np.isfinite(v) | (v < low) | (v > high)
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"{path}: row {row} (CSV line {row + 2}) column {col!r} = {_cell(raw[col].iloc[row])}; "
-                         f"expected a number in [{low:g}, {high:g}] ({int(bad.sum())} such rows)")
+        raise ValueError(
+            f"{path}: row {row} (CSV line {row + 2}) column {col!r} = {_cell(raw[col].iloc[row])}; "
+            f"expected a number in [{low:g}, {high:g}] ({int(bad.sum())} such rows)"
+        )
     return v
 
 
@@ -123,8 +126,9 @@ def load_images(root: str | os.PathLike[str], resolution: str | None = "auto") -
         raise ValueError(f"{path}: not a readable CSV ({err})") from err
     missing = [c for c in _COLUMNS if c not in raw.columns]
     if missing:
-        raise ValueError(f"{path}: missing column(s) {missing}; expected columns {_COLUMNS} "
-                         f"(found {list(raw.columns)})")
+        raise ValueError(
+            f"{path}: missing column(s) {missing}; expected columns {_COLUMNS} (found {list(raw.columns)})"
+        )
     names = raw["image_name"].astype(str)
     dup = names.duplicated().to_numpy()
     if dup.any():
@@ -134,8 +138,10 @@ def load_images(root: str | os.PathLike[str], resolution: str | None = "auto") -
     off = np.abs(c.sum(axis=1) - 1) > 1e-6
     if off.any():
         row = int(np.flatnonzero(off)[0])
-        raise ValueError(f"{path}: row {row} (CSV line {row + 2}): c1..c5 sum to {c[row].sum():.6f}; expected 1 "
-                         "(fractions of the votes)")
+        raise ValueError(
+            f"{path}: row {row} (CSV line {row + 2}): c1..c5 sum to {c[row].sum():.6f}; expected 1 "
+            "(fractions of the votes)"
+        )
     total = _column(raw, "c_total", path, 1, np.inf)
     if np.any(total != np.round(total)):
         row = int(np.flatnonzero(total != np.round(total))[0])
@@ -143,8 +149,10 @@ def load_images(root: str | os.PathLike[str], resolution: str | None = "auto") -
     split = raw["set"].map(SPLITS)
     if split.isna().any():
         row = int(np.flatnonzero(split.isna().to_numpy())[0])
-        raise ValueError(f"{path}: row {row} (CSV line {row + 2}) column 'set' = {raw['set'].iloc[row]!r}; "
-                         f"expected one of {list(SPLITS)}")
+        raise ValueError(
+            f"{path}: row {row} (CSV line {row + 2}) column 'set' = {raw['set'].iloc[row]!r}; "
+            f"expected one of {list(SPLITS)}"
+        )
 
     folder = _image_folder(base, resolution)
     if folder is None:
@@ -154,20 +162,36 @@ def load_images(root: str | os.PathLike[str], resolution: str | None = "auto") -
         files = [folder / n for n in names]
         absent = [str(p) for p in files if not p.is_file()]
         if absent:
-            raise FileNotFoundError(f"{len(absent)} of {len(files)} KonIQ-10k images not found in {str(folder)!r}, "
-                                    f"e.g. {absent[:3]}; expected layout:\n{LAYOUT}")
+            raise FileNotFoundError(
+                f"{len(absent)} of {len(files)} KonIQ-10k images not found in {str(folder)!r}, "
+                f"e.g. {absent[:3]}; expected layout:\n{LAYOUT}"
+            )
         paths = np.array([str(p.resolve()) for p in files], dtype=object)
         size = RESOLUTIONS[folder.name]
-    table = pd.DataFrame({
-        "image_id": names.to_numpy(dtype=object), "path": paths, "width": size[0], "height": size[1],
-        "content_id": names.to_numpy(dtype=object), "distortion": "authentic", "level": np.nan,
-        "mos": _column(raw, "MOS", path, 0, 100), "std": _column(raw, "SD", path, 0, 4),
-        "split": split.to_numpy(dtype=object),
-        **{f"c{k}": c[:, k - 1] for k in range(1, 6)}, "n_ratings": total.astype(np.int64),
-    })
-    table.attrs.update(dataset="KonIQ10k", file=str(path), images_present=folder is not None,
-                       resolution=None if folder is None else folder.name, mos_range=(0.0, 100.0),
-                       std_scale="1-5 ACR votes, ddof=1")
+    table = pd.DataFrame(
+        {
+            "image_id": names.to_numpy(dtype=object),
+            "path": paths,
+            "width": size[0],
+            "height": size[1],
+            "content_id": names.to_numpy(dtype=object),
+            "distortion": "authentic",
+            "level": np.nan,
+            "mos": _column(raw, "MOS", path, 0, 100),
+            "std": _column(raw, "SD", path, 0, 4),
+            "split": split.to_numpy(dtype=object),
+            **{f"c{k}": c[:, k - 1] for k in range(1, 6)},
+            "n_ratings": total.astype(np.int64),
+        }
+    )
+    table.attrs.update(
+        dataset="KonIQ10k",
+        file=str(path),
+        images_present=folder is not None,
+        resolution=None if folder is None else folder.name,
+        mos_range=(0.0, 100.0),
+        std_scale="1-5 ACR votes, ddof=1",
+    )
     return validate(table, "images", origin=str(path))
 
 

@@ -143,9 +143,7 @@ def restrict_to_image(
     result = table
     if n_bad and outside == "raise":
         row = int(np.flatnonzero(bad)[0])
-        who = ", ".join(
-            f"{c}={table[c].iloc[row]!r}" for c in ("image_id", "observer_id") if c in table
-        )
+        who = ", ".join(f"{c}={table[c].iloc[row]!r}" for c in ("image_id", "observer_id") if c in table)
         raise ValueError(
             f"{origin}: {n_bad} point(s) outside the image; first at row {row} ({who}, "
             f"x={x[row]:g}, y={y[row]:g}) outside [0, {w[row]:g}) x [0, {h[row]:g}); "
@@ -234,8 +232,12 @@ def load_images(root: str | os.PathLike[str]) -> pd.DataFrame:
     ids = subset_ids(base)
     folder = base / "data" / "stimuli"
     return image_table(
-        ids, [folder / f"{i}.jpg" for i in ids], dataset="osie", origin=str(folder),
-        what="OSIE stimulus file listed in SUBSET_IDS.txt", hint=f"expected layout:\n{LAYOUT}",
+        ids,
+        [folder / f"{i}.jpg" for i in ids],
+        dataset="osie",
+        origin=str(folder),
+        what="OSIE stimulus file listed in SUBSET_IDS.txt",
+        hint=f"expected layout:\n{LAYOUT}",
     )
 
 
@@ -264,9 +266,7 @@ def _eye_raw(key: tuple[str, int, int]) -> tuple[np.ndarray, ...]:
             y = vector(field(sub, "fix_y", where), where, "fix_y")
             d = vector(field(sub, "fix_duration", where), where, "fix_duration")
             if not (len(x) == len(y) == len(d)):
-                raise ValueError(
-                    f"{where}: fix_x, fix_y, fix_duration lengths differ ({len(x)}, {len(y)}, {len(d)})"
-                )
+                raise ValueError(f"{where}: fix_x, fix_y, fix_duration lengths differ ({len(x)}, {len(y)}, {len(d)})")
             xs.append(x)
             ys.append(y)
             durs.append(d)
@@ -322,8 +322,14 @@ def _eye_table(root: Path, ids: list[str] | None) -> pd.DataFrame:
         keep = np.isin(img_idx, [position[i] for i in ids])
         img_idx, subj, x, y, dur, order = (a[keep] for a in (img_idx, subj, x, y, dur, order))
     return fixation_table(
-        categorical(img_idx, lambda i: str(names[i])), categorical(subj, lambda j: f"eye:{j}"),
-        x - 1.0, y - 1.0, source="eye", campaign="eye", order=order, duration_ms=dur,
+        categorical(img_idx, lambda i: str(names[i])),
+        categorical(subj, lambda j: f"eye:{j}"),
+        x - 1.0,
+        y - 1.0,
+        source="eye",
+        campaign="eye",
+        order=order,
+        duration_ms=dur,
     )
 
 

@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from saliqa.checks import check_finite_column
+
 __all__ = [
     "REQUIRED",
     "OPTIONAL",
@@ -91,14 +93,7 @@ def validate(table: pd.DataFrame, kind: str, origin: str = "table") -> pd.DataFr
             f"expected columns {list(REQUIRED[kind])} (optional {list(OPTIONAL[kind])})"
         )
     for col in _NUMERIC[kind]:
-        values = pd.to_numeric(table[col], errors="coerce").to_numpy(dtype=float)
-        bad = ~np.isfinite(values)
-        if bad.any():
-            row = int(np.flatnonzero(bad)[0])
-            raise ValueError(
-                f"{origin}: row {row} field {col!r} = {_show(table[col].iloc[row])} is not a finite "
-                f"number ({int(bad.sum())} such rows)"
-            )
+        check_finite_column(table[col], origin, col)
     if kind == "fixations":
         _check_categories(table, "source", SOURCES, origin)
         _check_categories(table, "task", TASKS, origin)

@@ -61,7 +61,13 @@ FILES: Mapping[str, str] = {
 """Table name -> file name; all but ``workers`` are required."""
 
 WORKER_COLUMNS: tuple[str, ...] = (
-    "worker_id", "campaign", "country", "platform_accuracy", "passed_quiz", "test_accuracy", "n_answers",
+    "worker_id",
+    "campaign",
+    "country",
+    "platform_accuracy",
+    "passed_quiz",
+    "test_accuracy",
+    "n_answers",
 )
 COLUMNS: Mapping[str, tuple[str, ...]] = {
     "images": ("image_id", "path", "width", "height", "content_id", "distortion", "level", "mos", "std", "split"),
@@ -72,8 +78,18 @@ COLUMNS: Mapping[str, tuple[str, ...]] = {
 """Column order written by :func:`write_study` (optional columns included when present)."""
 _REQUIRED_FILES = ("images", "fixations", "ratings")
 _TEXT_COLUMNS = (
-    "image_id", "observer_id", "rater_id", "content_id", "worker_id", "path", "distortion",
-    "source", "task", "campaign", "country", "split",
+    "image_id",
+    "observer_id",
+    "rater_id",
+    "content_id",
+    "worker_id",
+    "path",
+    "distortion",
+    "source",
+    "task",
+    "campaign",
+    "country",
+    "split",
 )
 _MAX_LISTED = 10
 
@@ -101,8 +117,15 @@ def _booleans(table: pd.DataFrame, col: str, origin: str) -> pd.DataFrame:
         return table
     text = values.astype("string").str.strip().str.lower().fillna("")
     mapping = {
-        "true": True, "1": True, "1.0": True, "yes": True,
-        "false": False, "0": False, "0.0": False, "no": False, "": False,
+        "true": True,
+        "1": True,
+        "1.0": True,
+        "yes": True,
+        "false": False,
+        "0": False,
+        "0.0": False,
+        "no": False,
+        "": False,
     }
     parsed = text.map(mapping)
     bad = parsed.isna().to_numpy()
@@ -159,9 +182,7 @@ def _check_fixations(
     return restrict_to_image(fixations, width, height, outside, origin)
 
 
-def _check_ratings(
-    ratings: pd.DataFrame, images: pd.DataFrame, origin: str, images_origin: str
-) -> pd.DataFrame:
+def _check_ratings(ratings: pd.DataFrame, images: pd.DataFrame, origin: str, images_origin: str) -> pd.DataFrame:
     validate(ratings, "ratings", origin)
     _known(ratings, images, origin, images_origin)
     for col in ("is_gold", "is_repeat"):
@@ -287,9 +308,7 @@ def load_study(root: str | os.PathLike[str], outside: Outside = "raise") -> dict
     return checked
 
 
-def write_study(
-    root: str | os.PathLike[str], tables: Mapping[str, pd.DataFrame], check: bool = True
-) -> Path:
+def write_study(root: str | os.PathLike[str], tables: Mapping[str, pd.DataFrame], check: bool = True) -> Path:
     """Write a study in the CSV layout (atomically, one file per table); return the folder.
 
     Parameters

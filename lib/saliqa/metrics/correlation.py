@@ -59,24 +59,19 @@ def _as_vector(x: ArrayLike, name: str) -> NDArray[np.float64]:
     try:
         arr = np.asarray(x, dtype=float)
     except (TypeError, ValueError) as err:
-        raise ValueError(
-            f"{name} must be a 1-D sequence of numbers; got {type(x).__name__}"
-        ) from err
+        raise ValueError(f"{name} must be a 1-D sequence of numbers; got {type(x).__name__}") from err
     if arr.ndim != 1:
         raise ValueError(f"{name} must be 1-D; got shape {arr.shape}")
     bad = ~np.isfinite(arr)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise ValueError(
-            f"{name}[{i}] = {arr[i]!r} is not finite ({int(bad.sum())} non-finite values); "
-            "expected finite numbers"
+            f"{name}[{i}] = {arr[i]!r} is not finite ({int(bad.sum())} non-finite values); expected finite numbers"
         )
     return arr
 
 
-def _check_pair(
-    pred: ArrayLike, mos: ArrayLike, min_n: int = 3
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def _check_pair(pred: ArrayLike, mos: ArrayLike, min_n: int = 3) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Validate a (pred, mos) pair: 1-D, equal length, finite, at least ``min_n`` items."""
     p = _as_vector(pred, "pred")
     m = _as_vector(mos, "mos")
@@ -166,9 +161,7 @@ def logistic4(x: ArrayLike, b1: float, b2: float, b3: float, b4: float) -> NDArr
     return (b1 - b2) * special.expit((x - b3) / np.abs(b4)) + b2
 
 
-def logistic5(
-    x: ArrayLike, b1: float, b2: float, b3: float, b4: float, b5: float
-) -> NDArray[np.float64]:
+def logistic5(x: ArrayLike, b1: float, b2: float, b3: float, b4: float, b5: float) -> NDArray[np.float64]:
     """5-parameter logistic of Sheikh, Sabir & Bovik (IEEE TIP 2006).
 
     ``f(x) = b1 * (1/2 - 1 / (1 + exp(b2 (x - b3)))) + b4 x + b5``, a logistic of amplitude
@@ -212,9 +205,7 @@ def _initial_guess(kind: str, m: NDArray[np.float64], sign: float) -> NDArray[np
     return np.array([sign * (hi - lo), 1.0, 0.0, 0.0, float(m.mean())])
 
 
-def _to_original_units(
-    kind: str, q: NDArray[np.float64], centre: float, scale: float
-) -> NDArray[np.float64]:
+def _to_original_units(kind: str, q: NDArray[np.float64], centre: float, scale: float) -> NDArray[np.float64]:
     """Parameters fitted on z = (x - centre) / scale, rewritten for x."""
     q = np.asarray(q, dtype=float)
     if kind == "logistic4":
@@ -285,9 +276,7 @@ def logistic_fit(pred: ArrayLike, mos: ArrayLike, kind: FitKind = "logistic5") -
     )
 
 
-def _mapped(
-    p: NDArray[np.float64], m: NDArray[np.float64], fit: FitKind | None
-) -> NDArray[np.float64]:
+def _mapped(p: NDArray[np.float64], m: NDArray[np.float64], fit: FitKind | None) -> NDArray[np.float64]:
     if fit is None:
         return p
     if fit not in LOGISTIC_KINDS:
@@ -349,18 +338,14 @@ def rmse(pred: ArrayLike, mos: ArrayLike, fit: FitKind | None = None) -> float:
 # --------------------------------------------------------------------------------------------
 
 
-def _group_codes(
-    groups: ArrayLike | Sequence[Hashable], n: int
-) -> tuple[NDArray[np.intp], pd.Index]:
+def _group_codes(groups: ArrayLike | Sequence[Hashable], n: int) -> tuple[NDArray[np.intp], pd.Index]:
     """Integer codes (order of first appearance) and labels of ``groups``; checks length / NaN."""
     if isinstance(groups, pd.Series):
         arr = groups.to_numpy(dtype=object)
     else:
         arr = np.asarray(groups, dtype=object)
     if arr.ndim != 1 or arr.size != n:
-        raise ValueError(
-            f"groups must be 1-D with the length of pred ({n}); got shape {arr.shape}"
-        )
+        raise ValueError(f"groups must be 1-D with the length of pred ({n}); got shape {arr.shape}")
     missing = pd.isna(arr)
     if missing.any():
         i = int(np.flatnonzero(missing)[0])

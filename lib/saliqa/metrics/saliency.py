@@ -27,9 +27,8 @@ import warnings
 import numpy as np
 from numpy.typing import ArrayLike
 
-from saliqa.saliency import check_fixations, check_map, check_same_shape
-
 from saliqa.constants import MATLAB_EPS
+from saliqa.saliency import check_fixations, check_map, check_same_shape
 
 __all__ = [
     "MATLAB_EPS",
@@ -43,7 +42,6 @@ __all__ = [
     "auc_borji",
     "information_gain",
 ]
-
 
 
 # --------------------------------------------------------------------------------------------
@@ -364,9 +362,7 @@ def auc_borji(
     fp_ge = np.cumsum(hist[:, ::-1], axis=1)[:, ::-1][:, 1:]  # (splits, n_thr)
     # descending thresholds, closed curve
     tp = np.concatenate(([0.0], tp_ge[::-1] / n_fix, [1.0]))
-    fp = np.concatenate(
-        (np.zeros((int(n_splits), 1)), fp_ge[:, ::-1] / n_fix, np.ones((int(n_splits), 1))), axis=1
-    )
+    fp = np.concatenate((np.zeros((int(n_splits), 1)), fp_ge[:, ::-1] / n_fix, np.ones((int(n_splits), 1))), axis=1)
     auc = _trapezoid(np.broadcast_to(tp, fp.shape), fp)
     return float(np.mean(auc))
 
@@ -382,7 +378,8 @@ def information_gain(
 
     Both maps are min-max normalised, then divided by their sums (distributions ``S``, ``B``);
 
-    .. math:: \\mathrm{IG} = \\frac{1}{n_f} \\sum_{i \\in \\mathrm{fix}} \\left[\\log_2(\\epsilon + S_i) - \\log_2(\\epsilon + B_i)\\right]
+    .. math:: \\mathrm{IG} = \\frac{1}{n_f} \\sum_{i \\in \\mathrm{fix}}
+              \\left[\\log_2(\\epsilon + S_i) - \\log_2(\\epsilon + B_i)\\right]
 
     By default the average runs over the fixated pixels, each counted once (MIT:
     ``locs = logical(fixationMap(:))``); ``per_fixation=True`` weights each pixel by its

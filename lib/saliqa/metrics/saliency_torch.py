@@ -82,13 +82,9 @@ def _pair(a: object, b: object, name_a: str, name_b: str) -> tuple[torch.Tensor,
     x = _as_float(a, name_a)
     y = _as_float(b, name_b)
     if x.shape[-2:] != y.shape[-2:]:
-        raise ValueError(
-            f"shape mismatch: {name_a} has shape {tuple(x.shape)} but {name_b} has shape {tuple(y.shape)}"
-        )
+        raise ValueError(f"shape mismatch: {name_a} has shape {tuple(x.shape)} but {name_b} has shape {tuple(y.shape)}")
     if x.ndim == 3 and y.ndim == 3 and x.shape[0] != y.shape[0] and 1 not in (x.shape[0], y.shape[0]):
-        raise ValueError(
-            f"shape mismatch: batch sizes of {name_a} ({x.shape[0]}) and {name_b} ({y.shape[0]}) differ"
-        )
+        raise ValueError(f"shape mismatch: batch sizes of {name_a} ({x.shape[0]}) and {name_b} ({y.shape[0]}) differ")
     squeeze = x.ndim == 2 and y.ndim == 2
     dtype = torch.promote_types(x.dtype, y.dtype)
     x, y = torch.broadcast_tensors(x.to(dtype), y.to(dtype))
@@ -142,8 +138,9 @@ def cc(a: object, b: object, *, validate: bool = True) -> torch.Tensor:
 
 
 def sim(a: object, b: object, minmax: bool = True, *, validate: bool = True) -> torch.Tensor:
-    """Batched similarity ``sum min(P, Q)``, each map min-max normalised (unless
-    ``minmax=False``) then sum-normalised (MIT ``similarity.m``).
+    """Batched similarity ``sum min(P, Q)`` (MIT ``similarity.m``).
+
+    Each map is min-max normalised (unless ``minmax=False``), then sum-normalised.
     See :func:`saliqa.metrics.saliency.sim`.
     """
     x, y, squeeze = _pair(a, b, "a", "b")

@@ -133,9 +133,7 @@ class Backbone:
         import torch
 
         if images.ndim not in (3, 4) or images.shape[-3] != 3:
-            raise ValueError(
-                f"images must be (B, 3, H, W) or (3, H, W) RGB in [0, 1]; got {tuple(images.shape)}"
-            )
+            raise ValueError(f"images must be (B, 3, H, W) or (3, H, W) RGB in [0, 1]; got {tuple(images.shape)}")
         mean = torch.as_tensor(self.mean, dtype=images.dtype, device=images.device)
         std = torch.as_tensor(self.std, dtype=images.dtype, device=images.device)
         return (images - mean[:, None, None]) / std[:, None, None]
@@ -253,9 +251,7 @@ def _build_lite0() -> tuple[nn.Module, nn.Module]:
 
     model = timm.create_model("tf_efficientnet_lite0", pretrained=False)
     features = nn.Sequential(
-        OrderedDict(
-            (part, getattr(model, part)) for part in ("conv_stem", "bn1", "blocks", "conv_head", "bn2")
-        )
+        OrderedDict((part, getattr(model, part)) for part in ("conv_stem", "bn1", "blocks", "conv_head", "bn2"))
     )
     return model, features
 

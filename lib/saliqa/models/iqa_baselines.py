@@ -83,9 +83,16 @@ class NIMA(nn.Module):
         Which backbone weights were loaded (``Backbone.weights``).
     """
 
-    def __init__(self, backbone: str = "mobilenet_v2", pretrained: bool | Literal["auto"] = "auto", *,
-                 n_out: int = 1, dropout: float = 0.75, weights_path: str | os.PathLike[str] | None = None,
-                 normalize_input: bool = True) -> None:
+    def __init__(
+        self,
+        backbone: str = "mobilenet_v2",
+        pretrained: bool | Literal["auto"] = "auto",
+        *,
+        n_out: int = 1,
+        dropout: float = 0.75,
+        weights_path: str | os.PathLike[str] | None = None,
+        normalize_input: bool = True,
+    ) -> None:
         super().__init__()
         if n_out not in (1, 10):
             raise ValueError(f"n_out must be 1 (one score, the paper's NIMA) or 10 (score bins); got {n_out!r}")
@@ -101,8 +108,9 @@ class NIMA(nn.Module):
         self.register_buffer("mean", torch.tensor(bb.mean).view(1, 3, 1, 1), persistent=False)
         self.register_buffer("std", torch.tensor(bb.std).view(1, 3, 1, 1), persistent=False)
         self.body = bb.features
-        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(dropout),
-                                  nn.Linear(bb.channels, n_out))
+        self.head = nn.Sequential(
+            nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(dropout), nn.Linear(bb.channels, n_out)
+        )
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         """Scores ``(B,)`` for ``n_out=1``; bin probabilities ``(B, 10)`` (softmax) for ``n_out=10``.
@@ -216,8 +224,9 @@ def local_contrast_normalize(grey: torch.Tensor, window: int = 3, c: float = 1.0
     return (x - mean) / (std + c)
 
 
-def cnniqa_patches(images: torch.Tensor, patch: int = 32, stride: int | None = None, *, window: int = 3,
-                   c: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
+def cnniqa_patches(
+    images: torch.Tensor, patch: int = 32, stride: int | None = None, *, window: int = 3, c: float = 1.0
+) -> tuple[torch.Tensor, torch.Tensor]:
     """CNNIQA's input: non-overlapping grey ``patch x patch`` patches, each LCN-normalised.
 
     Parameters

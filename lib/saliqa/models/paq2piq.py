@@ -110,8 +110,9 @@ class AdaptiveConcatPool2d(nn.Module):
         return torch.cat([self.mp(x), self.ap(x)], dim=1)
 
 
-def quality_head(in_features: int, *, hidden: int = 512, dropout: tuple[float, float] = (0.25, 0.5),
-                 pool: bool = True) -> nn.Sequential:
+def quality_head(
+    in_features: int, *, hidden: int = 512, dropout: tuple[float, float] = (0.25, 0.5), pool: bool = True
+) -> nn.Sequential:
     """The released code's head (fastai v1 ``create_head``), seed 003 section 4.1.
 
     Parameters
@@ -134,16 +135,28 @@ def quality_head(in_features: int, *, hidden: int = 512, dropout: tuple[float, f
     """
     n = 2 * in_features if pool else in_features
     layers: list[nn.Module] = [AdaptiveConcatPool2d(), nn.Flatten()] if pool else []
-    layers += [nn.BatchNorm1d(n), nn.Dropout(dropout[0]), nn.Linear(n, hidden), nn.ReLU(inplace=True),
-               nn.BatchNorm1d(hidden), nn.Dropout(dropout[1]), nn.Linear(hidden, 1)]
+    layers += [
+        nn.BatchNorm1d(n),
+        nn.Dropout(dropout[0]),
+        nn.Linear(n, hidden),
+        nn.ReLU(inplace=True),
+        nn.BatchNorm1d(hidden),
+        nn.Dropout(dropout[1]),
+        nn.Linear(hidden, 1),
+    ]
     return nn.Sequential(*layers)
 
 
 class _BackboneModel(nn.Module):
     """Shared part: backbone features (``body``), input normalisation, provenance."""
 
-    def __init__(self, backbone: str, pretrained: bool | Literal["auto"], weights_path: str | os.PathLike[str] | None,
-                 normalize_input: bool) -> None:
+    def __init__(
+        self,
+        backbone: str,
+        pretrained: bool | Literal["auto"],
+        weights_path: str | os.PathLike[str] | None,
+        normalize_input: bool,
+    ) -> None:
         super().__init__()
         bb = build(backbone, pretrained, weights_path=weights_path)
         self.backbone_name = bb.name
@@ -202,9 +215,15 @@ class BaselineModel(_BackboneModel):
         Normalise ``[0, 1]`` input with the backbone's mean / std inside :meth:`forward`.
     """
 
-    def __init__(self, backbone: str = "resnet18", pretrained: bool | Literal["auto"] = "auto", *,
-                 hidden: int = 512, weights_path: str | os.PathLike[str] | None = None,
-                 normalize_input: bool = True) -> None:
+    def __init__(
+        self,
+        backbone: str = "resnet18",
+        pretrained: bool | Literal["auto"] = "auto",
+        *,
+        hidden: int = 512,
+        weights_path: str | os.PathLike[str] | None = None,
+        normalize_input: bool = True,
+    ) -> None:
         super().__init__(backbone, pretrained, weights_path, normalize_input)
         self.head = quality_head(self.channels, hidden=hidden)
 
@@ -233,9 +252,16 @@ class RoIPoolModel(_BackboneModel):
     :meth:`features` once and :meth:`roi_scores` on all blocks.
     """
 
-    def __init__(self, backbone: str = "resnet18", pretrained: bool | Literal["auto"] = "auto", *,
-                 hidden: int = 512, pool_size: int | tuple[int, int] = ROI_POOL_SIZE,
-                 weights_path: str | os.PathLike[str] | None = None, normalize_input: bool = True) -> None:
+    def __init__(
+        self,
+        backbone: str = "resnet18",
+        pretrained: bool | Literal["auto"] = "auto",
+        *,
+        hidden: int = 512,
+        pool_size: int | tuple[int, int] = ROI_POOL_SIZE,
+        weights_path: str | os.PathLike[str] | None = None,
+        normalize_input: bool = True,
+    ) -> None:
         super().__init__(backbone, pretrained, weights_path, normalize_input)
         self.roi_pool = RoIPool(pool_size, 1.0 / self.stride)
         self.head = quality_head(self.channels, hidden=hidden)
@@ -278,10 +304,19 @@ class FeedbackModel(_BackboneModel):
     RoIs (quality maps).
     """
 
-    def __init__(self, backbone: str = "resnet18", pretrained: bool | Literal["auto"] = "auto", *,
-                 hidden: int = 512, n_rois: int = 4, picture_pool: Literal["roi", "global"] = "roi",
-                 head1_dropout: tuple[float, float] = (0.5, 0.5), pool_size: int | tuple[int, int] = ROI_POOL_SIZE,
-                 weights_path: str | os.PathLike[str] | None = None, normalize_input: bool = True) -> None:
+    def __init__(
+        self,
+        backbone: str = "resnet18",
+        pretrained: bool | Literal["auto"] = "auto",
+        *,
+        hidden: int = 512,
+        n_rois: int = 4,
+        picture_pool: Literal["roi", "global"] = "roi",
+        head1_dropout: tuple[float, float] = (0.5, 0.5),
+        pool_size: int | tuple[int, int] = ROI_POOL_SIZE,
+        weights_path: str | os.PathLike[str] | None = None,
+        normalize_input: bool = True,
+    ) -> None:
         super().__init__(backbone, pretrained, weights_path, normalize_input)
         if picture_pool not in ("roi", "global"):
             raise ValueError(f"picture_pool must be 'roi' or 'global'; got {picture_pool!r}")
@@ -298,8 +333,9 @@ class FeedbackModel(_BackboneModel):
         """Head0 scores ``(K,)`` of ``(K, 5)`` rois on a feature map from :meth:`features`."""
         return self.head0(self.roi_pool(features, rois.to(features.dtype)))[:, 0]
 
-    def forward(self, images: torch.Tensor, boxes: torch.Tensor, *, return_head0: bool = False
-                ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+    def forward(
+        self, images: torch.Tensor, boxes: torch.Tensor, *, return_head0: bool = False
+    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         """Scores ``(B, n_rois)``: Head1's picture score, then Head0's patch scores."""
         b = images.shape[0]
         if not isinstance(boxes, torch.Tensor) or boxes.shape != (b, self.n_rois, 4):
@@ -357,8 +393,12 @@ def count_parameters(module: nn.Module) -> int:
 
 def batchnorm_parameters(module: nn.Module) -> int:
     """Parameters of the BatchNorm layers in ``module`` (their affine weights and biases)."""
-    return sum(p.numel() for m in module.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)
-               for p in m.parameters(recurse=False))
+    return sum(
+        p.numel()
+        for m in module.modules()
+        if isinstance(m, nn.modules.batchnorm._BatchNorm)
+        for p in m.parameters(recurse=False)
+    )
 
 
 def parameter_split(model: nn.Module) -> dict[str, int]:
@@ -377,8 +417,13 @@ def parameter_split(model: nn.Module) -> dict[str, int]:
     body = getattr(model, "body", None)
     backbone = count_parameters(body) if body is not None else 0
     bn = batchnorm_parameters(body) if body is not None else 0
-    return dict(total=total, backbone_module=backbone, head_module=total - backbone,
-                backbone_frozen=backbone - bn, head_frozen=total - backbone + bn)
+    return dict(
+        total=total,
+        backbone_module=backbone,
+        head_module=total - backbone,
+        backbone_frozen=backbone - bn,
+        head_frozen=total - backbone + bn,
+    )
 
 
 _UNITS = {"M": 1_000_000, "K": 1_000}
@@ -386,9 +431,11 @@ _UNITS = {"M": 1_000_000, "K": 1_000}
 # claim -> (model key, part); the models are built by _table8_models
 _TABLE8_CLAIMS: dict[str, tuple[str, str]] = {
     "table8_cnniqa_total": ("cnniqa", "total"),
-    **{f"table8_{key}_{part}": (key, part)
-       for key in ("nima_mobilenet_v2", "nima_resnet18", "baseline", "roipool", "feedback")
-       for part in ("backbone", "head", "total")},
+    **{
+        f"table8_{key}_{part}": (key, part)
+        for key in ("nima_mobilenet_v2", "nima_resnet18", "baseline", "roipool", "feedback")
+        for part in ("backbone", "head", "total")
+    },
 }
 
 
@@ -477,10 +524,20 @@ def parameter_table() -> pd.DataFrame:
         count = split["total"] if part == "total" else split[f"{part}_frozen"]
         count_module = split["total"] if part == "total" else split[f"{part}_module"]
         paper = float(ref["paper_value"])
-        rows.append(dict(
-            claim=claim, model=ref["row"], part=part, unit=unit_name, paper=paper,
-            ours=count / unit, ours_printed=_printed(count, unit), ours_module=count_module / unit,
-            count=count, count_module=count_module,
-            match=_printed(count, unit) == paper, match_module=_printed(count_module, unit) == paper,
-        ))
+        rows.append(
+            dict(
+                claim=claim,
+                model=ref["row"],
+                part=part,
+                unit=unit_name,
+                paper=paper,
+                ours=count / unit,
+                ours_printed=_printed(count, unit),
+                ours_module=count_module / unit,
+                count=count,
+                count_module=count_module,
+                match=_printed(count, unit) == paper,
+                match_module=_printed(count_module, unit) == paper,
+            )
+        )
     return pd.DataFrame(rows)

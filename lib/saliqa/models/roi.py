@@ -36,29 +36,22 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from saliqa.checks import check_shape
+
 __all__ = ["roi_pool", "roi_pool_auto", "RoIPool", "boxes_to_rois"]
 
 _DEFAULT_MAX_ELEMENTS = 1 << 27  # ~512 MB of float32 per group of boxes
 
 
 def _pair(output_size: int | Sequence[int]) -> tuple[int, int]:
-    if isinstance(output_size, int):
-        pair = (output_size, output_size)
-    else:
-        values = tuple(int(v) for v in output_size)
-        if len(values) != 2:
-            raise ValueError(f"output_size must be an int or (height, width); got {output_size!r}")
-        pair = (values[0], values[1])
-    if pair[0] < 1 or pair[1] < 1:
-        raise ValueError(f"output_size must be positive; got {output_size!r}")
-    return pair
+    return check_shape(output_size, "output_size", allow_scalar=True)
 
 
-def boxes_to_rois(
-    boxes: torch.Tensor | Sequence[torch.Tensor], *, dtype: torch.dtype | None = None
-) -> torch.Tensor:
-    """``(K, 5)`` rois ``[batch_index, x1, y1, x2, y2]`` from a ``(K, 5)`` tensor or a list of
-    ``(K_i, 4)`` tensors (list entry ``i`` belongs to image ``i``).
+def boxes_to_rois(boxes: torch.Tensor | Sequence[torch.Tensor], *, dtype: torch.dtype | None = None) -> torch.Tensor:
+    """``(K, 5)`` rois ``[batch_index, x1, y1, x2, y2]`` from boxes in either layout.
+
+    ``boxes`` is a ``(K, 5)`` tensor or a list of ``(K_i, 4)`` tensors (list entry ``i`` belongs
+    to image ``i``).
 
     Raises
     ------
@@ -84,9 +77,7 @@ def boxes_to_rois(
             parts.append(torch.cat([index, b], dim=1))
         rois = torch.cat(parts, dim=0)
     else:
-        raise ValueError(
-            f"boxes must be a (K, 5) tensor or a list of (K_i, 4) tensors; got {type(boxes).__name__}"
-        )
+        raise ValueError(f"boxes must be a (K, 5) tensor or a list of (K_i, 4) tensors; got {type(boxes).__name__}")
     if dtype is not None:
         rois = rois.to(dtype)
     return rois
@@ -132,8 +123,9 @@ def _pool_window(
     rows = h_lo[:, :1] + torch.arange(win_h, device=device)  # (K, win_h) cell rows, unclamped
     cols = w_lo[:, :1] + torch.arange(win_w, device=device)  # (K, win_w)
     # the window's cells, (K, C, win_h, win_w); cells beyond the map are read clamped and masked out
-    f = features[batch[:, None, None], :, rows.clamp(max=height - 1)[:, :, None],
-                 cols.clamp(max=width - 1)[:, None, :]].permute(0, 3, 1, 2)
+    f = features[
+        batch[:, None, None], :, rows.clamp(max=height - 1)[:, :, None], cols.clamp(max=width - 1)[:, None, :]
+    ].permute(0, 3, 1, 2)
     in_row = (rows[:, None, :] >= h_lo[..., None]) & (rows[:, None, :] < h_hi[..., None])  # (K, PH, win_h)
     in_col = (cols[:, None, :] >= w_lo[..., None]) & (cols[:, None, :] < w_hi[..., None])  # (K, PW, win_w)
     neg_inf = torch.tensor(float("-inf"), dtype=features.dtype, device=device)
@@ -190,9 +182,7 @@ def roi_pool(
     rois = rois.to(compute)
     batch = rois[:, 0].to(torch.long)  # truncation, as the C++ int conversion
     if bool((batch < 0).any()) or bool((batch >= n).any()):
-        raise ValueError(
-            f"box batch indices must lie in [0, {n}); got {batch.min().item()}..{batch.max().item()}"
-        )
+        raise ValueError(f"box batch indices must lie in [0, {n}); got {batch.min().item()}..{batch.max().item()}")
     scaled = _round_half_away(rois[:, 1:] * torch.tensor(spatial_scale, dtype=compute, device=rois.device))
     x1, y1, x2, y2 = scaled.to(torch.long).unbind(dim=1)
     h_lo, h_hi = _bin_edges(y1, y2, ph, height, compute)

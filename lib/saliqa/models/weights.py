@@ -119,9 +119,7 @@ def hub_checkpoints_dir() -> Path:
     torch = sys.modules.get("torch")
     if torch is not None and hasattr(torch, "hub"):
         return Path(torch.hub.get_dir()) / "checkpoints"
-    torch_home = os.getenv(
-        "TORCH_HOME", os.path.join(os.getenv("XDG_CACHE_HOME", "~/.cache"), "torch")
-    )
+    torch_home = os.getenv("TORCH_HOME", os.path.join(os.getenv("XDG_CACHE_HOME", "~/.cache"), "torch"))
     return Path(os.path.expanduser(torch_home)) / "hub" / "checkpoints"
 
 
@@ -186,9 +184,7 @@ def locate(name: str) -> WeightsLocation:
         searched.append(f"installed package {info.package}")
         package_file = lite0_package_file()
         if package_file is not None:
-            return WeightsLocation(
-                name, package_file, f"{info.package} package", "", tuple(searched)
-            )
+            return WeightsLocation(name, package_file, f"{info.package} package", "", tuple(searched))
         candidate = hub / info.filename
         searched.append(str(candidate))
         if candidate.is_file() and candidate.stat().st_size > 0:

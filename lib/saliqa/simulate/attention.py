@@ -172,14 +172,16 @@ class _Versions:
         return len(self.dens)
 
 
-def _references(images: pd.DataFrame, references: Mapping[Any, Any] | None,
-                load: Callable[[Any], np.ndarray]) -> tuple[pd.DataFrame, dict[Any, np.ndarray]]:
+def _references(
+    images: pd.DataFrame, references: Mapping[Any, Any] | None, load: Callable[[Any], np.ndarray]
+) -> tuple[pd.DataFrame, dict[Any, np.ndarray]]:
     """The observed (distorted) rows and each content's reference image."""
     is_ref = is_reference(images)
     observed = images.loc[~is_ref].reset_index(drop=True)
     if observed.empty:
-        raise ValueError("images: no distorted rows to simulate observers on (every row has distortion in "
-                         f"{REFERENCE_DISTORTIONS})")
+        raise ValueError(
+            f"images: no distorted rows to simulate observers on (every row has distortion in {REFERENCE_DISTORTIONS})"
+        )
     refs: dict[Any, np.ndarray] = {}
     if references is not None:
         for cid, ref in references.items():
@@ -191,12 +193,18 @@ def _references(images: pd.DataFrame, references: Mapping[Any, Any] | None,
         raise ValueError(
             f"images: no reference image for content_id {missing[:5]} ({len(missing)} contents); include "
             f"reference rows (distortion in {REFERENCE_DISTORTIONS}, e.g. distorted_set(..., "
-            "include_reference=True)) or pass references={content_id: path or array}")
+            "include_reference=True)) or pass references={content_id: path or array}"
+        )
     return observed, refs
 
 
-def _versions(observed: pd.DataFrame, refs: Mapping[Any, np.ndarray], load_image: Callable[[Any], np.ndarray],
-              cfg: SimulationConfig, rng_rate: np.random.Generator) -> _Versions:
+def _versions(
+    observed: pd.DataFrame,
+    refs: Mapping[Any, np.ndarray],
+    load_image: Callable[[Any], np.ndarray],
+    cfg: SimulationConfig,
+    rng_rate: np.random.Generator,
+) -> _Versions:
     """Steps 1-3 and 7 per version: densities ``F`` (per content) and ``V``, latent quality (loop over images)."""
     n_img = len(observed)
     content_offset: dict[Any, float] = {}
@@ -210,14 +218,19 @@ def _versions(observed: pd.DataFrame, refs: Mapping[Any, np.ndarray], load_image
         h, w = int(row["height"]), int(row["width"])
         for what, arr in (("image", img), ("reference", ref)):
             if arr.shape[:2] != (h, w):
-                raise ValueError(f"images row {i} ({row['image_id']!r}): {what} has shape {arr.shape[:2]}, "
-                                 f"table says (height, width) = ({h}, {w})")
+                raise ValueError(
+                    f"images row {i} ({row['image_id']!r}): {what} has shape {arr.shape[:2]}, "
+                    f"table says (height, width) = ({h}, {w})"
+                )
         ppd = cfg.pixels_per_degree(w)
         ppds[i] = ppd
         if cid not in per_content:
             lum_ref = ref @ BT601_LUMA
-            per_content[cid] = (free_viewing_density(ref, ppd, cfg), lum_ref,
-                                local_std(lum_ref, cfg.visibility_pool_deg * ppd))
+            per_content[cid] = (
+                free_viewing_density(ref, ppd, cfg),
+                lum_ref,
+                local_std(lum_ref, cfg.visibility_pool_deg * ppd),
+            )
             content_offset[cid] = float(cfg.content_quality_sd * rng_rate.standard_normal())
         F, lum_ref, ref_contrast = per_content[cid]
         dens.append((F, visibility_density(lum_ref, img @ BT601_LUMA, ppd, cfg, ref_contrast)))
@@ -237,38 +250,58 @@ def _eye_fixations(fx: _Columns, v: _Versions, cfg: SimulationConfig, rng: np.ra
             counts = rng.integers(lo, hi + 1, size=cfg.n_eye_observers)
             pts = sample_points(d, int(counts.sum()), rng, error_px=cfg.eye_error_deg * v.ppds[i])
             n = pts.shape[0]
-            fx.add(image_id=np.full(n, v.image_ids[i], dtype=object), observer_id=np.repeat(obs_ids, counts),
-                   x=pts[:, 0], y=pts[:, 1], source=np.full(n, "eye", dtype=object),
-                   task=np.full(n, task, dtype=object), campaign=np.full(n, "eye", dtype=object),
-                   answer_order=np.full(n, -1, dtype=np.int64))
+            fx.add(
+                image_id=np.full(n, v.image_ids[i], dtype=object),
+                observer_id=np.repeat(obs_ids, counts),
+                x=pts[:, 0],
+                y=pts[:, 1],
+                source=np.full(n, "eye", dtype=object),
+                task=np.full(n, task, dtype=object),
+                campaign=np.full(n, "eye", dtype=object),
+                answer_order=np.full(n, -1, dtype=np.int64),
+            )
 
 
 def _gold_items(n_img: int, cfg: SimulationConfig, rng: np.random.Generator) -> np.ndarray:
     """Step 8: indices of the gold versions (test questions)."""
     n_gold = min(cfg.n_test_questions, n_img)
     if n_gold < cfg.n_test_questions:
-        warnings.warn(f"simulate_study: only {n_img} image versions, so {n_gold} test questions instead of "
-                      f"n_test_questions={cfg.n_test_questions}", stacklevel=3)
+        warnings.warn(
+            f"simulate_study: only {n_img} image versions, so {n_gold} test questions instead of "
+            f"n_test_questions={cfg.n_test_questions}",
+            stacklevel=3,
+        )
     return np.sort(rng.choice(n_img, size=n_gold, replace=False))
 
 
-def _answer_orders(n_assigned: np.ndarray, n_test: np.ndarray,
-                   rng: np.random.Generator) -> tuple[np.ndarray, list[np.ndarray]]:
+def _answer_orders(
+    n_assigned: np.ndarray, n_test: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, list[np.ndarray]]:
     """Each worker's sequence: work answers and hidden test questions interleaved at random slots."""
     order = np.empty(int(n_assigned.sum()), dtype=np.int64)
     gold_order: list[np.ndarray] = []
     start = 0
     for n_k, t_k in zip(n_assigned.tolist(), n_test.tolist()):  # loop over workers
         slots = rng.permutation(n_k + t_k)
-        order[start:start + n_k] = np.sort(slots[:n_k])
+        order[start : start + n_k] = np.sort(slots[:n_k])
         gold_order.append(np.sort(slots[n_k:]))
         start += n_k
     return order, gold_order
 
 
-def _clicks(fx: _Columns, campaign: str, v: _Versions, wids: np.ndarray, ans_worker: np.ndarray,
-            ans_image: np.ndarray, wtypes: np.ndarray, order: np.ndarray, sharp_free: dict[int, np.ndarray],
-            cfg: SimulationConfig, rng: np.random.Generator) -> None:
+def _clicks(
+    fx: _Columns,
+    campaign: str,
+    v: _Versions,
+    wids: np.ndarray,
+    ans_worker: np.ndarray,
+    ans_image: np.ndarray,
+    wtypes: np.ndarray,
+    order: np.ndarray,
+    sharp_free: dict[int, np.ndarray],
+    cfg: SimulationConfig,
+    rng: np.random.Generator,
+) -> None:
     """Step 5: the clicks of every answer of one campaign (loop over versions, vectorised within)."""
     clo, chi = cfg.free_clicks if campaign == "free" else cfg.iqa_clicks
     n_clicks = np.where(wtypes == "spammer", clo, rng.integers(clo, chi + 1, size=ans_worker.size))
@@ -291,44 +324,89 @@ def _clicks(fx: _Columns, campaign: str, v: _Versions, wids: np.ndarray, ans_wor
         h, wd = crowd.shape
         upts = np.column_stack([rng.uniform(0, wd - 1, total), rng.uniform(0, h - 1, total)])
         pts = np.where(uni[:, None], upts, pts)
-        fx.add(image_id=np.full(total, v.image_ids[i], dtype=object),
-               observer_id=np.repeat(wids[ans_worker[sel]], k), x=pts[:, 0], y=pts[:, 1],
-               source=np.full(total, "click", dtype=object), task=np.full(total, campaign, dtype=object),
-               campaign=np.full(total, campaign, dtype=object), answer_order=np.repeat(order[sel], k))
+        fx.add(
+            image_id=np.full(total, v.image_ids[i], dtype=object),
+            observer_id=np.repeat(wids[ans_worker[sel]], k),
+            x=pts[:, 0],
+            y=pts[:, 1],
+            source=np.full(total, "click", dtype=object),
+            task=np.full(total, campaign, dtype=object),
+            campaign=np.full(total, campaign, dtype=object),
+            answer_order=np.repeat(order[sel], k),
+        )
 
 
-def _iqa_ratings(rt: _Columns, v: _Versions, wids: np.ndarray, ans_worker: np.ndarray, ans_image: np.ndarray,
-                 wtypes: np.ndarray, order: np.ndarray, n_test: np.ndarray, gold_order: list[np.ndarray],
-                 gold_idx: np.ndarray, raters: RaterPool, cfg: SimulationConfig,
-                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _iqa_ratings(
+    rt: _Columns,
+    v: _Versions,
+    wids: np.ndarray,
+    ans_worker: np.ndarray,
+    ans_image: np.ndarray,
+    wtypes: np.ndarray,
+    order: np.ndarray,
+    n_test: np.ndarray,
+    gold_order: list[np.ndarray],
+    gold_idx: np.ndarray,
+    raters: RaterPool,
+    cfg: SimulationConfig,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
     """Steps 7-8: work ratings, quiz and hidden test-question rows; per-worker quiz / test accuracy."""
     bias = np.array([raters.raters[w][1] for w in wids])
     const = np.array([raters.raters[w][2] for w in wids])
     scores = rate(wtypes, bias[ans_worker], const[ans_worker], v.q[ans_image], cfg, rng)
     n = scores.size
-    rt.add(image_id=v.image_ids[ans_image], rater_id=wids[ans_worker], score=scores, is_gold=np.zeros(n, bool),
-           phase=np.full(n, "work", dtype=object), answer_order=order, gold_correct=np.full(n, -1, dtype=np.int8))
+    rt.add(
+        image_id=v.image_ids[ans_image],
+        rater_id=wids[ans_worker],
+        score=scores,
+        is_gold=np.zeros(n, bool),
+        phase=np.full(n, "work", dtype=object),
+        answer_order=order,
+        gold_correct=np.full(n, -1, dtype=np.int8),
+    )
     quiz_acc, test_acc = np.full(len(wids), np.nan), np.full(len(wids), np.nan)
     for k, wid in enumerate(wids):  # loop over workers: quiz and hidden test questions
         rec = raters.quizzes[wid]
         quiz_acc[k] = float(rec["ok"].mean())
         n = rec["items"].size
-        rt.add(image_id=v.image_ids[gold_idx[rec["items"]]], rater_id=np.full(n, wid, dtype=object),
-               score=rec["scores"], is_gold=np.ones(n, bool), phase=np.full(n, "quiz", dtype=object),
-               answer_order=np.full(n, -1, dtype=np.int64), gold_correct=rec["ok"].astype(np.int8))
+        rt.add(
+            image_id=v.image_ids[gold_idx[rec["items"]]],
+            rater_id=np.full(n, wid, dtype=object),
+            score=rec["scores"],
+            is_gold=np.ones(n, bool),
+            phase=np.full(n, "quiz", dtype=object),
+            answer_order=np.full(n, -1, dtype=np.int64),
+            gold_correct=rec["ok"].astype(np.int8),
+        )
         t_k = int(n_test[k])
         if t_k:
             items = rng.choice(raters.n_gold, size=t_k, replace=t_k > raters.n_gold)
             sc, ok = raters.answer_gold(wid, items, rng)
             test_acc[k] = float(ok.mean())
-            rt.add(image_id=v.image_ids[gold_idx[items]], rater_id=np.full(t_k, wid, dtype=object),
-                   score=sc, is_gold=np.ones(t_k, bool), phase=np.full(t_k, "work", dtype=object),
-                   answer_order=gold_order[k], gold_correct=ok.astype(np.int8))
+            rt.add(
+                image_id=v.image_ids[gold_idx[items]],
+                rater_id=np.full(t_k, wid, dtype=object),
+                score=sc,
+                is_gold=np.ones(t_k, bool),
+                phase=np.full(t_k, "work", dtype=object),
+                answer_order=gold_order[k],
+                gold_correct=ok.astype(np.int8),
+            )
     return quiz_acc, test_acc
 
 
-def _campaign(campaign: str, v: _Versions, gold_idx: np.ndarray, raters: RaterPool, fx: _Columns, rt: _Columns,
-              sharp_free: dict[int, np.ndarray], cfg: SimulationConfig, rng: np.random.Generator) -> pd.DataFrame:
+def _campaign(
+    campaign: str,
+    v: _Versions,
+    gold_idx: np.ndarray,
+    raters: RaterPool,
+    fx: _Columns,
+    rt: _Columns,
+    sharp_free: dict[int, np.ndarray],
+    cfg: SimulationConfig,
+    rng: np.random.Generator,
+) -> pd.DataFrame:
     """Steps 5-8 for one campaign: workers, their answers' clicks and (IQA) ratings; the workers table."""
     pool = draw_workers(campaign, len(v), cfg, rng, raters.quiz if campaign == "iqa" else None)
     wids = pool["worker_id"].to_numpy(dtype=object)
@@ -344,15 +422,25 @@ def _campaign(campaign: str, v: _Versions, gold_idx: np.ndarray, raters: RaterPo
     _clicks(fx, campaign, v, wids, ans_worker, ans_image, wtypes, order, sharp_free, cfg, rng)
     quiz_acc, test_acc = np.full(len(pool), np.nan), np.full(len(pool), np.nan)
     if campaign == "iqa":
-        quiz_acc, test_acc = _iqa_ratings(rt, v, wids, ans_worker, ans_image, wtypes, order, n_test, gold_order,
-                                          gold_idx, raters, cfg, rng)
-    return pd.DataFrame({
-        "worker_id": wids, "campaign": campaign, "country": pool["country"].to_numpy(),
-        "platform_accuracy": pool["platform_accuracy"].to_numpy(),
-        "passed_quiz": pd.array(pool["passed_quiz"].to_numpy() if campaign == "iqa" else [pd.NA] * len(pool),
-                                dtype="boolean"),
-        "quiz_accuracy": quiz_acc, "test_accuracy": test_acc, "n_test_questions": n_test,
-        "n_answers": n_assigned.astype(np.int64), "worker_type": pool["worker_type"].to_numpy()})
+        quiz_acc, test_acc = _iqa_ratings(
+            rt, v, wids, ans_worker, ans_image, wtypes, order, n_test, gold_order, gold_idx, raters, cfg, rng
+        )
+    return pd.DataFrame(
+        {
+            "worker_id": wids,
+            "campaign": campaign,
+            "country": pool["country"].to_numpy(),
+            "platform_accuracy": pool["platform_accuracy"].to_numpy(),
+            "passed_quiz": pd.array(
+                pool["passed_quiz"].to_numpy() if campaign == "iqa" else [pd.NA] * len(pool), dtype="boolean"
+            ),
+            "quiz_accuracy": quiz_acc,
+            "test_accuracy": test_acc,
+            "n_test_questions": n_test,
+            "n_answers": n_assigned.astype(np.int64),
+            "worker_type": pool["worker_type"].to_numpy(),
+        }
+    )
 
 
 def _order_column(values: pd.Series) -> pd.arrays.IntegerArray:
@@ -428,8 +516,13 @@ def simulate_study(
     gold_idx = _gold_items(len(v), cfg, np.random.default_rng(ss_gold))
     raters = RaterPool(v.q[gold_idx], cfg)
     sharp_free: dict[int, np.ndarray] = {}
-    workers = pd.concat([_campaign(campaign, v, gold_idx, raters, fx, rt, sharp_free, cfg, np.random.default_rng(ss))
-                         for campaign, ss in (("free", ss_free), ("iqa", ss_iqa))], ignore_index=True)
+    workers = pd.concat(
+        [
+            _campaign(campaign, v, gold_idx, raters, fx, rt, sharp_free, cfg, np.random.default_rng(ss))
+            for campaign, ss in (("free", ss_free), ("iqa", ss_iqa))
+        ],
+        ignore_index=True,
+    )
 
     fixations = fx.frame()
     fixations["answer_order"] = _order_column(fixations["answer_order"])
@@ -448,8 +541,13 @@ def simulate_study(
     info["gold_allowed_high"] = np.nan
     info.loc[gold_idx, "gold_allowed_low"] = raters.allowed_lo
     info.loc[gold_idx, "gold_allowed_high"] = raters.allowed_hi
-    return {"fixations": fixations, "ratings": ratings, "workers": workers, "images": info,
-            "planted": planted_effects(cfg, seed)}
+    return {
+        "fixations": fixations,
+        "ratings": ratings,
+        "workers": workers,
+        "images": info,
+        "planted": planted_effects(cfg, seed),
+    }
 
 
 def planted_effects(config: SimulationConfig, seed: int) -> dict[str, Any]:
@@ -464,23 +562,25 @@ def planted_effects(config: SimulationConfig, seed: int) -> dict[str, Any]:
             "iqa_broader_than_free": {
                 "statement": "IQA-task maps are broader than free-viewing maps and overlap them",
                 "measure": "mean D_KL(IQA||Free) - mean D_KL(Free||IQA) over image versions",
-                "expected": "> 0", "applies_to": ["eye", "click"],
+                "expected": "> 0",
+                "applies_to": ["eye", "click"],
                 "mechanism": f"IQA density = (1 - {config.iqa_visibility_weight}) free + "
-                             f"{config.iqa_visibility_weight} distortion visibility",
+                f"{config.iqa_visibility_weight} distortion visibility",
             },
             "crowd_eye_agreement": {
                 "statement": "crowd click maps agree with eye-tracking maps",
                 "measure": "mean CC(crowd map, eye map) over image versions, per task",
-                "expected": "> 0.5", "applies_to": ["free", "iqa"],
+                "expected": "> 0.5",
+                "applies_to": ["free", "iqa"],
                 "mechanism": f"clicks drawn from the same task density, free-viewing component sharpened "
-                             f"(gamma {config.click_gamma})",
+                f"(gamma {config.click_gamma})",
             },
             "mos_falls_with_compression": {
                 "statement": "MOS falls as JPEG compression increases",
                 "measure": "Spearman correlation of JPEG quality factor (level) and MOS",
                 "expected": "> 0",
                 "mechanism": f"latent quality logistic in PSNR (mid {config.psnr_mid} dB, "
-                             f"slope {config.psnr_slope} dB)",
+                f"slope {config.psnr_slope} dB)",
             },
             "screening_effective": {
                 "statement": "screening removes most spammers and keeps most diligent workers",

@@ -20,20 +20,30 @@ GENERATOR_VERSION = 2
 
 
 def _int_range(name: str, v: Any, low: int = 1) -> None:
-    ok = (isinstance(v, tuple) and len(v) == 2
-          and all(isinstance(k, numbers.Integral) and not isinstance(k, bool) for k in v)
-          and low <= v[0] <= v[1])
+    ok = (
+        isinstance(v, tuple)
+        and len(v) == 2
+        and all(isinstance(k, numbers.Integral) and not isinstance(k, bool) for k in v)
+        and low <= v[0] <= v[1]
+    )
     if not ok:
-        raise ValueError(f"SimulationConfig.{name} must be a tuple (min, max) of ints with {low} <= min <= max, "
-                         f"got {v!r}")
+        raise ValueError(
+            f"SimulationConfig.{name} must be a tuple (min, max) of ints with {low} <= min <= max, got {v!r}"
+        )
 
 
 def _mix(name: str, v: Any) -> None:
-    ok = (isinstance(v, Mapping) and set(v) == set(WORKER_TYPES)
-          and all(is_real(p) and p >= 0 for p in v.values()) and sum(v.values()) > 0)
+    ok = (
+        isinstance(v, Mapping)
+        and set(v) == set(WORKER_TYPES)
+        and all(is_real(p) and p >= 0 for p in v.values())
+        and sum(v.values()) > 0
+    )
     if not ok:
-        raise ValueError(f"SimulationConfig.{name} must map each of {WORKER_TYPES} to a non-negative weight "
-                         f"(not all zero), got {v!r}")
+        raise ValueError(
+            f"SimulationConfig.{name} must map each of {WORKER_TYPES} to a non-negative weight "
+            f"(not all zero), got {v!r}"
+        )
 
 
 @dataclass(frozen=True)
@@ -156,9 +166,11 @@ class SimulationConfig:
     click_uniform_frac: float = 0.05
     click_error_deg: float = 0.25
     free_worker_mix: Mapping[str, float] = field(
-        default_factory=lambda: {"diligent": 0.87, "careless": 0.10, "spammer": 0.03})
+        default_factory=lambda: {"diligent": 0.87, "careless": 0.10, "spammer": 0.03}
+    )
     iqa_worker_mix: Mapping[str, float] = field(
-        default_factory=lambda: {"diligent": 0.88, "careless": 0.08, "spammer": 0.04})
+        default_factory=lambda: {"diligent": 0.88, "careless": 0.08, "spammer": 0.04}
+    )
     free_answers_per_worker_mean: float = 45.0
     iqa_answers_per_worker_mean: float = 16.0
     answers_per_worker_shape: float = 1.5
@@ -185,21 +197,47 @@ class SimulationConfig:
             v = getattr(self, name)
             if isinstance(v, Mapping):
                 object.__setattr__(self, name, dict(v))
-        for name in ("viewing_distance_cm", "display_width_cm", "contrast_scale_deg", "colour_scale_deg",
-                     "feature_blur_deg", "feature_gamma", "centre_sigma_frac", "visibility_pool_deg",
-                     "masking_constant", "visibility_floor", "answers_per_worker_shape", "psnr_slope",
-                     "free_answers_per_worker_mean", "iqa_answers_per_worker_mean", "gold_tolerance",
-                     "click_gamma", "click_visibility_gamma"):
+        for name in (
+            "viewing_distance_cm",
+            "display_width_cm",
+            "contrast_scale_deg",
+            "colour_scale_deg",
+            "feature_blur_deg",
+            "feature_gamma",
+            "centre_sigma_frac",
+            "visibility_pool_deg",
+            "masking_constant",
+            "visibility_floor",
+            "answers_per_worker_shape",
+            "psnr_slope",
+            "free_answers_per_worker_mean",
+            "iqa_answers_per_worker_mean",
+            "gold_tolerance",
+            "click_gamma",
+            "click_visibility_gamma",
+        ):
             check_positive(getattr(self, name), f"SimulationConfig.{name}")
-        for name in ("eye_error_deg", "click_error_deg", "content_quality_sd", "diligent_bias_sd",
-                     "diligent_noise_sd", "careless_bias_sd", "careless_noise_sd"):
+        for name in (
+            "eye_error_deg",
+            "click_error_deg",
+            "content_quality_sd",
+            "diligent_bias_sd",
+            "diligent_noise_sd",
+            "careless_bias_sd",
+            "careless_noise_sd",
+        ):
             check_positive(getattr(self, name), f"SimulationConfig.{name}", allow_zero=True)
         check_real(self.psnr_mid, "SimulationConfig.psnr_mid (dB)")
-        for name in ("centre_weight", "iqa_visibility_weight", "click_uniform_frac", "quiz_pass_accuracy",
-                     "gold_rate"):
+        for name in ("centre_weight", "iqa_visibility_weight", "click_uniform_frac", "quiz_pass_accuracy", "gold_rate"):
             check_probability(getattr(self, name), f"SimulationConfig.{name}")
-        for name in ("n_eye_observers", "free_answers_per_image", "iqa_answers_per_image",
-                     "max_answers_per_worker", "n_test_questions", "quiz_size"):
+        for name in (
+            "n_eye_observers",
+            "free_answers_per_image",
+            "iqa_answers_per_image",
+            "max_answers_per_worker",
+            "n_test_questions",
+            "quiz_size",
+        ):
             check_int(getattr(self, name), f"SimulationConfig.{name}", low=1)
         _int_range("eye_fixations", self.eye_fixations)
         _int_range("free_clicks", self.free_clicks)
@@ -208,8 +246,10 @@ class SimulationConfig:
         _mix("iqa_worker_mix", self.iqa_worker_mix)
         fw = self.feature_weights
         if not (isinstance(fw, tuple) and len(fw) == 3 and all(is_real(w) and w >= 0 for w in fw) and sum(fw) > 0):
-            raise ValueError(f"SimulationConfig.feature_weights must be 3 non-negative weights (contrast, colour, "
-                             f"edges), not all zero, got {fw!r}")
+            raise ValueError(
+                f"SimulationConfig.feature_weights must be 3 non-negative weights (contrast, colour, "
+                f"edges), not all zero, got {fw!r}"
+            )
 
     def pixels_per_degree(self, width_px: int) -> float:
         """Pixels per degree for an image ``width_px`` wide shown ``display_width_cm`` wide."""
@@ -217,8 +257,11 @@ class SimulationConfig:
 
     def viewing_geometry(self, width_px: int) -> dict[str, float]:
         """Keyword arguments of :func:`saliqa.attention.sigma_px_from_geometry` for this geometry."""
-        return {"viewing_distance": float(self.viewing_distance_cm), "screen_width": float(self.display_width_cm),
-                "screen_width_px": float(width_px)}
+        return {
+            "viewing_distance": float(self.viewing_distance_cm),
+            "screen_width": float(self.display_width_cm),
+            "screen_width_px": float(width_px),
+        }
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-serialisable dict of every parameter."""

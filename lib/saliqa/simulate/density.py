@@ -59,8 +59,10 @@ def as_rgb01(image: np.ndarray, name: str = "image") -> np.ndarray:
         return a.astype(np.float64) / 255.0
     f = a.astype(np.float64)
     if not np.all(np.isfinite(f)) or f.min() < 0 or f.max() > 1:
-        raise ValueError(f"{name}: a float image must have finite values in [0, 1] (got range "
-                         f"{np.nanmin(f):.3g}..{np.nanmax(f):.3g}); uint8 images are divided by 255")
+        raise ValueError(
+            f"{name}: a float image must have finite values in [0, 1] (got range "
+            f"{np.nanmin(f):.3g}..{np.nanmax(f):.3g}); uint8 images are divided by 255"
+        )
     return f
 
 
@@ -107,8 +109,9 @@ def feature_saliency(image: np.ndarray, ppd: float, config: SimulationConfig | N
     rg_b = ndimage.gaussian_filter(rg, s_col, mode="reflect", truncate=3.0)
     by_b = ndimage.gaussian_filter(by, s_col, mode="reflect", truncate=3.0)
     colour = np.hypot(rg_b - rg.mean(), by_b - by.mean())
-    edges = ndimage.gaussian_filter(np.hypot(ndimage.sobel(lum, axis=0), ndimage.sobel(lum, axis=1)), s_c,
-                                    mode="reflect", truncate=3.0)
+    edges = ndimage.gaussian_filter(
+        np.hypot(ndimage.sobel(lum, axis=0), ndimage.sobel(lum, axis=1)), s_c, mode="reflect", truncate=3.0
+    )
     w = np.asarray(cfg.feature_weights, dtype=np.float64)
     feat = (w[0] * _unit_max(contrast) + w[1] * _unit_max(colour) + w[2] * _unit_max(edges)) / w.sum()
     feat = ndimage.gaussian_filter(feat, cfg.feature_blur_deg * ppd, mode="reflect", truncate=3.0)
@@ -127,9 +130,14 @@ def free_viewing_density(reference: np.ndarray, ppd: float, config: SimulationCo
     return dens / dens.sum()
 
 
-def distortion_visibility(reference: np.ndarray, distorted: np.ndarray, ppd: float,
-                          config: SimulationConfig | None = None, *,
-                          reference_contrast: np.ndarray | None = None) -> np.ndarray:
+def distortion_visibility(
+    reference: np.ndarray,
+    distorted: np.ndarray,
+    ppd: float,
+    config: SimulationConfig | None = None,
+    *,
+    reference_contrast: np.ndarray | None = None,
+) -> np.ndarray:
     """Distortion-visibility density ``V`` of a version against its reference (step 2).
 
     ``V ∝ G(|L_d - L_r|) / (masking_constant + local_std(L_r)) + visibility_floor`` with ``G`` a
@@ -161,8 +169,9 @@ def distortion_visibility(reference: np.ndarray, distorted: np.ndarray, ppd: flo
     return visibility_density(lr, ld, ppd, cfg, reference_contrast)
 
 
-def visibility_density(lr: np.ndarray, ld: np.ndarray, ppd: float, cfg: SimulationConfig,
-                       reference_contrast: np.ndarray | None) -> np.ndarray:
+def visibility_density(
+    lr: np.ndarray, ld: np.ndarray, ppd: float, cfg: SimulationConfig, reference_contrast: np.ndarray | None
+) -> np.ndarray:
     """:func:`distortion_visibility` on luminance images ``lr`` (reference), ``ld`` (version)."""
     s = cfg.visibility_pool_deg * ppd
     if reference_contrast is None:

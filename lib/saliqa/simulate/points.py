@@ -31,4 +31,3 @@ def sample_points(density: np.ndarray, n: int, rng: np.random.Generator, *, erro
     x = col + rng.uniform(-0.5, 0.5, n) + error_px * rng.standard_normal(n)
     y = row + rng.uniform(-0.5, 0.5, n) + error_px * rng.standard_normal(n)
     return np.column_stack([np.clip(x, 0.0, w - 1.0), np.clip(y, 0.0, h - 1.0)])
-

@@ -32,8 +32,9 @@ def quality_from_psnr(psnr_db: float, config: SimulationConfig) -> float:
     return 1.0 + 4.0 / (1.0 + math.exp(-(psnr_db - config.psnr_mid) / config.psnr_slope))
 
 
-def latent_quality(reference: np.ndarray, distorted: np.ndarray,
-                   config: SimulationConfig | None = None) -> tuple[float, float]:
+def latent_quality(
+    reference: np.ndarray, distorted: np.ndarray, config: SimulationConfig | None = None
+) -> tuple[float, float]:
     """Latent quality ``q`` in ``[1, 5]`` of a version (step 7, without the content offset) and its PSNR.
 
     ``q`` from :func:`quality_from_psnr`; PSNR in dB over the RGB channels
@@ -48,8 +49,14 @@ def latent_quality(reference: np.ndarray, distorted: np.ndarray,
     return quality_from_psnr(p, cfg), p
 
 
-def rate(wtype: np.ndarray, bias: np.ndarray, constant: np.ndarray, q: np.ndarray, cfg: SimulationConfig,
-         rng: np.random.Generator) -> np.ndarray:
+def rate(
+    wtype: np.ndarray,
+    bias: np.ndarray,
+    constant: np.ndarray,
+    q: np.ndarray,
+    cfg: SimulationConfig,
+    rng: np.random.Generator,
+) -> np.ndarray:
     """Ratings 1..5 of raters of types ``wtype`` (with per-row bias / spam constant) of latent ``q``."""
     noise_sd = np.where(wtype == "careless", cfg.careless_noise_sd, cfg.diligent_noise_sd)
     raw = np.rint(q + bias + noise_sd * rng.standard_normal(q.size))

@@ -27,14 +27,62 @@ WORKER_TYPES: tuple[str, ...] = ("diligent", "careless", "spammer")
 # Invented: a CrowdFlower-like workforce dominated by a few countries with a long tail (ISO 3166
 # alpha-3). Seed 000's Figure 1 shows the real distribution; it is not transcribed in the text.
 COUNTRY_WEIGHTS: Mapping[str, float] = {
-    "VEN": 20.0, "USA": 11.0, "IND": 9.0, "SRB": 5.0, "EGY": 4.0, "BIH": 4.0, "ROU": 3.5,
-    "PHL": 3.0, "GBR": 3.0, "BRA": 3.0, "ESP": 2.5, "ITA": 2.5, "PRT": 2.0, "MKD": 2.0,
-    "TUR": 2.0, "IDN": 2.0, "VNM": 1.8, "HRV": 1.5, "POL": 1.5, "DEU": 1.5, "MEX": 1.5,
-    "ARG": 1.5, "COL": 1.2, "CAN": 1.2, "UKR": 1.2, "RUS": 1.2, "PAK": 1.0, "BGD": 1.0,
-    "MAR": 1.0, "GRC": 1.0, "HUN": 0.8, "BGR": 0.8, "LKA": 0.6, "MYS": 0.6, "NGA": 0.6,
-    "KEN": 0.5, "CHL": 0.5, "PER": 0.5, "FRA": 0.5, "NLD": 0.4, "ZAF": 0.4, "TUN": 0.4,
-    "DZA": 0.4, "JAM": 0.3, "NPL": 0.3, "EST": 0.3, "LTU": 0.3, "SVK": 0.3, "MNE": 0.3,
-    "ALB": 0.3, "ECU": 0.3, "DOM": 0.2, "URY": 0.2, "SVN": 0.2, "LVA": 0.2, "CZE": 0.2,
+    "VEN": 20.0,
+    "USA": 11.0,
+    "IND": 9.0,
+    "SRB": 5.0,
+    "EGY": 4.0,
+    "BIH": 4.0,
+    "ROU": 3.5,
+    "PHL": 3.0,
+    "GBR": 3.0,
+    "BRA": 3.0,
+    "ESP": 2.5,
+    "ITA": 2.5,
+    "PRT": 2.0,
+    "MKD": 2.0,
+    "TUR": 2.0,
+    "IDN": 2.0,
+    "VNM": 1.8,
+    "HRV": 1.5,
+    "POL": 1.5,
+    "DEU": 1.5,
+    "MEX": 1.5,
+    "ARG": 1.5,
+    "COL": 1.2,
+    "CAN": 1.2,
+    "UKR": 1.2,
+    "RUS": 1.2,
+    "PAK": 1.0,
+    "BGD": 1.0,
+    "MAR": 1.0,
+    "GRC": 1.0,
+    "HUN": 0.8,
+    "BGR": 0.8,
+    "LKA": 0.6,
+    "MYS": 0.6,
+    "NGA": 0.6,
+    "KEN": 0.5,
+    "CHL": 0.5,
+    "PER": 0.5,
+    "FRA": 0.5,
+    "NLD": 0.4,
+    "ZAF": 0.4,
+    "TUN": 0.4,
+    "DZA": 0.4,
+    "JAM": 0.3,
+    "NPL": 0.3,
+    "EST": 0.3,
+    "LTU": 0.3,
+    "SVK": 0.3,
+    "MNE": 0.3,
+    "ALB": 0.3,
+    "ECU": 0.3,
+    "DOM": 0.2,
+    "URY": 0.2,
+    "SVN": 0.2,
+    "LVA": 0.2,
+    "CZE": 0.2,
 }
 """Relative country weights of simulated workers. INVENTED (not the paper's Figure 1)."""
 
@@ -46,8 +94,13 @@ PLATFORM_ACCURACY_BETA: Mapping[str, tuple[float, float]] = {
 """Beta ``(a, b)`` of a worker's cumulative platform accuracy, per worker type (invented)."""
 
 
-def draw_workers(campaign: str, n_images: int, cfg: SimulationConfig, rng: np.random.Generator,
-                 passes: Callable[[str, np.random.Generator], bool] | None) -> pd.DataFrame:
+def draw_workers(
+    campaign: str,
+    n_images: int,
+    cfg: SimulationConfig,
+    rng: np.random.Generator,
+    passes: Callable[[str, np.random.Generator], bool] | None,
+) -> pd.DataFrame:
     """Draw a worker pool until every version has its answers (step 6).
 
     ``passes(type, rng)`` decides the qualification quiz (None: no quiz, every worker works).
@@ -72,8 +125,9 @@ def draw_workers(campaign: str, n_images: int, cfg: SimulationConfig, rng: np.ra
         a, b = PLATFORM_ACCURACY_BETA[wtype]
         acc = float(rng.beta(a, b))
         country = str(rng.choice(countries, p=cprobs))
-        n_want = int(np.clip(round(rng.gamma(cfg.answers_per_worker_shape, mean / cfg.answers_per_worker_shape)),
-                             1, cap))
+        n_want = int(
+            np.clip(round(rng.gamma(cfg.answers_per_worker_shape, mean / cfg.answers_per_worker_shape)), 1, cap)
+        )
         passed = True if passes is None else bool(passes(wtype, rng))
         assigned: list[int] = []
         if passed:
@@ -84,7 +138,15 @@ def draw_workers(campaign: str, n_images: int, cfg: SimulationConfig, rng: np.ra
             pick = open_[np.argsort(-priority, kind="stable")[:k]]
             remaining[pick] -= 1
             assigned = [int(i) for i in rng.permutation(pick)]
-        rows.append({"worker_id": f"{prefix}{len(rows) + 1:04d}", "campaign": campaign, "country": country,
-                     "platform_accuracy": acc, "worker_type": wtype, "passed_quiz": passed,
-                     "assigned": assigned})
+        rows.append(
+            {
+                "worker_id": f"{prefix}{len(rows) + 1:04d}",
+                "campaign": campaign,
+                "country": country,
+                "platform_accuracy": acc,
+                "worker_type": wtype,
+                "passed_quiz": passed,
+                "assigned": assigned,
+            }
+        )
     return pd.DataFrame(rows)

@@ -126,10 +126,7 @@ def split_half_consistency(
         both = (counts > 0).all(axis=0)
         used[s] = int(both.sum())
         if used[s] < 3:
-            raise ValueError(
-                f"split {s}: only {used[s]} images are rated in both halves; "
-                "a correlation needs >= 3"
-            )
+            raise ValueError(f"split {s}: only {used[s]} images are rated in both halves; a correlation needs >= 3")
         mos = sums[:, both] / counts[:, both]
         values[s] = corr(mos[0], mos[1])
     if (used < n_i).any():

@@ -27,9 +27,7 @@ from saliqa.subjective.ratings import (
 __all__ = ["zscore_ratings", "mos_from_ratings"]
 
 
-def zscore_ratings(
-    ratings: pd.DataFrame, ddof: int = 1, constant: Literal["raise", "nan"] = "raise"
-) -> pd.DataFrame:
+def zscore_ratings(ratings: pd.DataFrame, ddof: int = 1, constant: Literal["raise", "nan"] = "raise") -> pd.DataFrame:
     """Per-rater Z-scores ``z = (score - mean_rater) / std_rater``.
 
     The normalisation of seed 003 Sec. 3.4 ("converted into normalized Z scores"), as defined in
@@ -63,10 +61,7 @@ def zscore_ratings(
     bad = bad_rater[codes]
     if bad.any():
         raters = list(ids[bad_rater])
-        what = (
-            f"{len(raters)} rater(s) with zero score variance or at most ddof={ddof} ratings "
-            f"(e.g. {raters[:5]})"
-        )
+        what = f"{len(raters)} rater(s) with zero score variance or at most ddof={ddof} ratings (e.g. {raters[:5]})"
         if constant == "raise":
             raise ValueError(
                 f"ratings: {what}; their Z-scores are undefined. Screen them out first "
@@ -78,11 +73,7 @@ def zscore_ratings(
     return df
 
 
-
-
-def _rescale(
-    values: NDArray[np.float64], rescale: str, scale: tuple[float, float]
-) -> tuple[float, float]:
+def _rescale(values: NDArray[np.float64], rescale: str, scale: tuple[float, float]) -> tuple[float, float]:
     """Slope and offset of the linear map of mean Z-scores onto ``scale``."""
     lo, hi = check_interval(scale, "scale")
     if rescale == "minmax":
@@ -97,8 +88,6 @@ def _rescale(
     # "fixed": z in [-3, 3] -> [lo, hi]
     slope = (hi - lo) / 6.0
     return slope, lo + 3.0 * slope
-
-
 
 
 def mos_from_ratings(

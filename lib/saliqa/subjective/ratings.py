@@ -33,9 +33,7 @@ __all__ = [
 ]
 
 
-def check_ratings(
-    ratings: pd.DataFrame, name: str = "ratings", extra: Sequence[str] = ()
-) -> pd.DataFrame:
+def check_ratings(ratings: pd.DataFrame, name: str = "ratings", extra: Sequence[str] = ()) -> pd.DataFrame:
     """Validate a canonical ratings table; return a copy with a clean RangeIndex and bool flags.
 
     Raises ``ValueError`` naming a missing column (required, or one in ``extra``), the first row
@@ -52,16 +50,11 @@ def check_ratings(
     for col in ("image_id", "rater_id"):
         null = df[col].isna().to_numpy()
         if null.any():
-            raise ValueError(
-                f"{name}: row {first_row(null)} field {col!r} is missing "
-                f"({int(null.sum())} such rows)"
-            )
+            raise ValueError(f"{name}: row {first_row(null)} field {col!r} is missing ({int(null.sum())} such rows)")
     for col in ("is_gold", "is_repeat"):
         if col in df.columns:
             df[col] = check_bool_column(df[col], name, col)
     return df
-
-
 
 
 def rater_order(df: pd.DataFrame) -> pd.Index:
@@ -72,8 +65,6 @@ def rater_order(df: pd.DataFrame) -> pd.Index:
 def warn(message: str) -> None:
     """A ``UserWarning`` attributed to the caller of the public function that calls this."""
     warnings.warn(message, UserWarning, stacklevel=3)
-
-
 
 
 def group_stats(
@@ -96,11 +87,7 @@ def group_stats(
     return count, mean, std, differs == 0
 
 
-
-
-def pair_keys(
-    image_codes: NDArray[np.intp], rater_codes: NDArray[np.intp], n_raters: int
-) -> NDArray[np.int64]:
+def pair_keys(image_codes: NDArray[np.intp], rater_codes: NDArray[np.intp], n_raters: int) -> NDArray[np.int64]:
     """One integer per (image, rater) pair: ``image * n_raters + rater``."""
     return image_codes.astype(np.int64) * n_raters + rater_codes
 
@@ -132,9 +119,7 @@ class PerRater:
     n: NDArray[np.int64]
 
 
-def per_rater_values(
-    df: pd.DataFrame, value: str, drop_gold: bool, collapse_repeats: bool
-) -> PerRater:
+def per_rater_values(df: pd.DataFrame, value: str, drop_gold: bool, collapse_repeats: bool) -> PerRater:
     """Rows entering a MOS: gold rows removed (optional), each rater's repeats averaged.
 
     Images and raters are coded in order of first appearance among the remaining rows.

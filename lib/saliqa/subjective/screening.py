@@ -141,10 +141,7 @@ def repeat_consistency(
     out["rejected"] = (out["ratio"] > threshold).to_numpy()
     n_none = int((out["n_repeats"] == 0).sum())
     if n_none:
-        warn(
-            f"repeat_consistency: {n_none} of {len(out)} raters have no repeated images; "
-            "not judged (kept)"
-        )
+        warn(f"repeat_consistency: {n_none} of {len(out)} raters have no repeated images; not judged (kept)")
     return out
 
 
@@ -258,15 +255,12 @@ def gold_accuracy(
         if unknown.any():
             row = first_row(unknown)
             raise ValueError(
-                f"ratings: row {row} has is_gold=True but image_id={df.at[row, 'image_id']!r} "
-                "has no value in gold"
+                f"ratings: row {row} has is_gold=True but image_id={df.at[row, 'image_id']!r} has no value in gold"
             )
     else:
         mask = df["image_id"].isin(values.index).to_numpy()
     if not mask.any():
-        raise ValueError(
-            "ratings: no gold ratings found (no is_gold=True rows / no image_id in gold)"
-        )
+        raise ValueError("ratings: no gold ratings found (no is_gold=True rows / no image_id in gold)")
     g = df.loc[mask, ["rater_id", "score"]].copy()
     g["gold"] = df.loc[mask, "image_id"].map(values).to_numpy()
     g["err"] = (g["score"] - g["gold"]).abs()
@@ -280,9 +274,7 @@ def gold_accuracy(
     out["rejected"] = (out["accuracy"] < min_accuracy).to_numpy()
     n_none = int((out["n_gold"] == 0).sum())
     if n_none:
-        warn(
-            f"gold_accuracy: {n_none} of {len(out)} raters have no gold ratings; not judged (kept)"
-        )
+        warn(f"gold_accuracy: {n_none} of {len(out)} raters have no gold ratings; not judged (kept)")
     return out.reset_index()
 
 
@@ -433,6 +425,10 @@ def screen_raters(ratings: pd.DataFrame, rules: Sequence[Rule] = SEED003_RATER_R
     order = rater_order(df)
     n_ratings = df.groupby("rater_id", sort=False).size().reindex(order).astype(int).to_numpy()
     applied = apply_rules(rules, df, pd.DataFrame({"rater_id": order, "n_ratings": n_ratings}), order, "rater")
-    counts = pd.DataFrame([{"step": step, "applied": ok, "raters": int(mask.sum()),
-                            "ratings": int(n_ratings[mask].sum())} for step, ok, mask in applied.steps()])
+    counts = pd.DataFrame(
+        [
+            {"step": step, "applied": ok, "raters": int(mask.sum()), "ratings": int(n_ratings[mask].sum())}
+            for step, ok, mask in applied.steps()
+        ]
+    )
     return Screening(applied.status, counts, ("rater_id",), tuple(r.name for r in applied.rules), applied.parameters)
