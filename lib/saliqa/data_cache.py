@@ -15,10 +15,12 @@ it is what limits a GPU's throughput. :class:`PictureDataset` therefore keeps ea
 
 The canvas (:class:`CanvasSpec`) follows PaQ-2-PiQ (seed 003, Sec. 4.1): the picture is centred on
 a white canvas, never resized (``fit="pad"``; a larger picture is an error, the paper moved such
-pictures to its test set). ``fit="shrink_pad"`` first shrinks a larger picture (aspect kept,
-never enlarged) and ``fit="resize"`` stretches every picture to the canvas (fixed-input models such as
-NIMA-style regressors). Where the picture lies on the canvas is a :class:`Placement`, which maps
-patch boxes (RoIs) from picture to canvas coordinates.
+pictures to its test set); the result equals :func:`saliqa.canvas.pad_to_canvas` (offsets
+``((W_c - w) // 2, (H_c - h) // 2)``, a test checks it), done once per picture in the loader.
+``fit="shrink_pad"`` first shrinks a larger picture (aspect kept, never enlarged) and
+``fit="resize"`` stretches every picture to the canvas (fixed-input models such as NIMA-style
+regressors). Where the picture lies on the canvas is a :class:`Placement`, which maps patch boxes
+(RoIs) from picture to canvas coordinates.
 
 Items are dicts: ``"image"`` a uint8 tensor ``(3, H, W)`` (a view of the ``(H, W, 3)`` cache
 slot), ``"index"`` (int64), one float32 tensor per target (``"mos"``, ...) and whatever the
@@ -245,7 +247,7 @@ def place_on_canvas(
 
 
 def decode_image_bytes(data: bytes, *, name: str = "image") -> NDArray[np.uint8]:
-    """Decode an encoded image (JPEG, PNG, ...) to uint8 RGB ``(h, w, 3)``.
+    """Decode an encoded image (JPEG, PNG, ...) to a writable uint8 RGB array ``(h, w, 3)``.
 
     Same conventions as :func:`saliqa.datasets.builtin.load_image`: grey / palette images are
     replicated to RGB, alpha is dropped, 16-bit and float images are refused.
@@ -255,6 +257,11 @@ def decode_image_bytes(data: bytes, *, name: str = "image") -> NDArray[np.uint8]
     ValueError
         If the bytes are not a readable 8-bit image (the message names ``name``).
     """
+    return _decode(data, name).copy()
+
+
+def _decode(data: bytes, name: str) -> NDArray[np.uint8]:
+    """:func:`decode_image_bytes` without the copy (the array may be read-only)."""
     from PIL import Image, UnidentifiedImageError
 
     try:
@@ -299,6 +306,10 @@ def content_key(data: bytes, spec: CanvasSpec) -> str:
 
 
 ExtrasFn = Callable[[int, Placement], Mapping[str, Any]]
+
+
+def _fmt_bytes(n: float) -> str:
+    return f"{n / 1e9:.2f} GB" if n >= 1e8 else f"{n / 1e6:.2f} MB"
 
 
 def _available_memory_bytes() -> int | None:
@@ -378,6 +389,7 @@ class PictureDataset:
             raise ValueError(f"memory_cache must be True, False or 'auto', got {memory_cache!r}")
         need = n * spec.nbytes
         avail = _available_memory_bytes()
+        self._memory_auto = memory_cache == "auto"
         if memory_cache == "auto":
             memory_cache = avail is None or need <= avail // 2
             if not memory_cache:
@@ -385,8 +397,8 @@ class PictureDataset:
                             avail / 1e9)
         elif memory_cache and avail is not None and need > avail:
             raise ValueError(
-                f"memory_cache=True needs {need / 1e9:.1f} GB for {n} canvases of {spec.height}x{spec.width}, "
-                f"but {avail / 1e9:.1f} GB are available; use memory_cache=False with a cache_dir")
+                f"memory_cache=True needs {_fmt_bytes(need)} for {n} canvases of {spec.height}x{spec.width}, "
+                f"but {_fmt_bytes(avail)} are available; use memory_cache=False with a cache_dir")
         self.memory_cache = bool(memory_cache)
         self._buffer: torch.Tensor | None = None  # (N, H, W, 3) uint8
         self._filled: torch.Tensor | None = None  # (N,) uint8 flags
@@ -488,27 +500,40 @@ class PictureDataset:
 
         Call before creating a DataLoader with ``num_workers > 0`` (``saliqa.train.fit`` does).
 
+        With ``memory_cache="auto"``, a shared-memory file system (``/dev/shm``) too small for
+        the buffer turns the memory cache off with a warning (pictures are then decoded every
+        epoch, or read from the disk cache); with ``memory_cache=True`` it is an error.
+
         Raises
         ------
         RuntimeError
-            If the shared-memory file system (``/dev/shm``) is too small for the buffer; the
-            message gives the sizes (Docker: ``--shm-size``).
+            If ``memory_cache=True`` and ``/dev/shm`` is too small for the buffer; the message
+            gives the sizes (Docker: ``--shm-size``).
         """
         if not self.memory_cache or self._shared:
             return self
-        self._allocate()
-        assert self._buffer is not None and self._filled is not None and self._placements is not None
-        need = self._buffer.numel()
+        need = len(self.paths) * self.spec.nbytes
         try:
             st = os.statvfs("/dev/shm")
             free = st.f_bavail * st.f_frsize
         except OSError:  # pragma: no cover - no /dev/shm
             free = None
+        if free is not None and need > free and self._memory_auto:
+            warnings.warn(
+                f"in-memory picture cache off: it needs {_fmt_bytes(need)} of shared memory for DataLoader workers "
+                f"and /dev/shm has {_fmt_bytes(free)} free (Docker: raise --shm-size); pictures are decoded every "
+                "epoch" + ("" if self.cache_dir is None else f" or read from the disk cache {self.cache_dir}"),
+                stacklevel=2)
+            self.memory_cache = False
+            self._buffer = self._filled = self._placements = None
+            return self
         if free is not None and need > free:
             raise RuntimeError(
-                f"the in-memory picture cache needs {need / 1e9:.2f} GB of shared memory for DataLoader workers, "
-                f"/dev/shm has {free / 1e9:.2f} GB free (Docker: raise --shm-size); or use memory_cache=False "
+                f"the in-memory picture cache needs {_fmt_bytes(need)} of shared memory for DataLoader workers, "
+                f"/dev/shm has {_fmt_bytes(free)} free (Docker: raise --shm-size); or use memory_cache=False "
                 "with a cache_dir, or num_workers=0")
+        self._allocate()
+        assert self._buffer is not None and self._filled is not None and self._placements is not None
         self._buffer.share_memory_()
         self._filled.share_memory_()
         self._placements.share_memory_()
@@ -560,7 +585,7 @@ class PictureDataset:
             if placement is not None:
                 self.disk_hits += 1
                 return placement
-        image = decode_image_bytes(data, name=str(path))
+        image = _decode(data, str(path))
         _, placement = place_on_canvas(image, self.spec, out=out, name=str(path))
         self.decoded += 1
         if disk is not None:
