@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 
 from saliqa.checks import check_finite_column
-from saliqa.datasets.tables import validate
+from saliqa.datasets.tables import read_csv_table, validate
 from saliqa.patches import (
     PATCH_FRACTIONS,
     compare_patch,
@@ -99,6 +99,18 @@ LAYOUT = """database/                 (FLIVE_Database/database, or baidut/PaQ-2-
   patches/<file>_patch_<k>.jpg   (optional) patch crops"""
 
 _BOX = ("left", "top", "right", "bottom")
+_PATCH_COLUMNS = (
+    "image_id",
+    "patch_id",
+    *_BOX,
+    "mos",
+    "patch_index",
+    "fraction",
+    "follows_size_rule",
+    "path",
+    "box_source",
+)
+"""Columns of the patches table the FLIVE loaders return (canonical ones first)."""
 _IMAGE_COLS = ["name_image", "mos_image", "width_image", "height_image", *(f"{s}_image" for s in _BOX)]
 
 
@@ -130,17 +142,7 @@ def patch_file_name(name_image: str, k: int) -> str:
 
 
 def _read_csv(path: Path, required: Sequence[str]) -> pd.DataFrame:
-    try:
-        raw = pd.read_csv(path, keep_default_na=False, na_values=[""])  # 'n/a' etc. stay visible
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as err:
-        raise ValueError(f"{path}: not a readable CSV ({err})") from err
-    missing = [c for c in required if c not in raw.columns]
-    if missing:
-        raise ValueError(
-            f"{path}: missing column(s) {missing}; expected columns {list(required)} "
-            f"(found {list(raw.columns)[:12]}{' ...' if raw.shape[1] > 12 else ''}); layout:\n{LAYOUT}"
-        )
-    return raw
+    return read_csv_table(path, required, hint=f"layout:\n{LAYOUT}")
 
 
 def _cell(value: object) -> str:
@@ -590,19 +592,7 @@ def load_database(root: str | os.PathLike[str], *, read_sizes: bool = True) -> F
     if _box_files(folder):
         _, patches = load_patches(folder)
     else:
-        patches = pd.DataFrame(
-            columns=[
-                "image_id",
-                "patch_id",
-                *_BOX,
-                "mos",
-                "patch_index",
-                "fraction",
-                "follows_size_rule",
-                "path",
-                "box_source",
-            ]
-        )
+        patches = pd.DataFrame(columns=list(_PATCH_COLUMNS))
     patch_mos = load_patch_mos(folder)
     if patch_mos is not None and len(patches):
         known = patch_mos.set_index("patch_id")["mos"]
@@ -685,15 +675,7 @@ def locate_patches(root: str | os.PathLike[str], image_ids: Sequence[str] | None
             "(picture absent, already boxed, or no patches/<file>_patch_<k>.jpg)"
         )
     cols = [
-        "image_id",
-        "patch_id",
-        *_BOX,
-        "mos",
-        "patch_index",
-        "fraction",
-        "follows_size_rule",
-        "path",
-        "box_source",
+        *_PATCH_COLUMNS,
         "match_mse",
         "runner_up_ratio",
     ]

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from saliqa.datasets.tables import validate
+from saliqa.datasets.tables import read_csv_table, validate
 
 __all__ = ["LAYOUT", "LABELS", "RESOLUTIONS", "SPLITS", "find_labels", "load_images", "vote_counts"]
 
@@ -120,15 +120,7 @@ def load_images(root: str | os.PathLike[str], resolution: str | None = "auto") -
     """
     path = find_labels(root)
     base = path.parent if path.parent.name != "metadata" else path.parent.parent
-    try:
-        raw = pd.read_csv(path, keep_default_na=False, na_values=[""])  # 'n/a' etc. stay visible
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as err:
-        raise ValueError(f"{path}: not a readable CSV ({err})") from err
-    missing = [c for c in _COLUMNS if c not in raw.columns]
-    if missing:
-        raise ValueError(
-            f"{path}: missing column(s) {missing}; expected columns {_COLUMNS} (found {list(raw.columns)})"
-        )
+    raw = read_csv_table(path, _COLUMNS)
     names = raw["image_name"].astype(str)
     dup = names.duplicated().to_numpy()
     if dup.any():

@@ -307,3 +307,38 @@ def concat_tables(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
             cats = list(dict.fromkeys(c for p in parts for c in p[col].cat.categories))
             parts = [p.assign(**{col: p[col].cat.set_categories(cats)}) for p in parts]
     return pd.concat(parts, ignore_index=True)
+
+
+def read_csv_table(path: str | os.PathLike[str], required: Sequence[str], *, hint: str = "") -> pd.DataFrame:
+    """Read a label CSV and check that it has the ``required`` columns.
+
+    Empty cells become NaN; any other text (``"n/a"``, ``"-"``) stays as it is, so a later
+    numeric check names it instead of silently reading it as missing.
+
+    Parameters
+    ----------
+    path
+        The CSV file.
+    required
+        Columns it must have.
+    hint
+        Appended to the missing-column message (e.g. the expected folder layout).
+
+    Raises
+    ------
+    ValueError
+        An unreadable file, or missing columns (naming them, what was expected and what was found).
+    """
+    path = Path(path)
+    try:
+        raw = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as err:
+        raise ValueError(f"{path}: not a readable CSV ({err})") from err
+    missing = [c for c in required if c not in raw.columns]
+    if missing:
+        found = f"{list(raw.columns)[:12]}{' ...' if raw.shape[1] > 12 else ''}"
+        raise ValueError(
+            f"{path}: missing column(s) {missing}; expected columns {list(required)} (found {found})"
+            + (f"; {hint}" if hint else "")
+        )
+    return raw
