@@ -24,9 +24,12 @@ class TinyNet(nn.Module):
     def __init__(self, width: int = 4, dropout: float = 0.0) -> None:
         super().__init__()
         self.body = nn.Sequential(
-            nn.Conv2d(3, width, 3, padding=1), nn.ReLU(),
-            nn.Conv2d(width, 2 * width, 3, stride=2, padding=1), nn.ReLU(),
-            nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+            nn.Conv2d(3, width, 3, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(width, 2 * width, 3, stride=2, padding=1),
+            nn.ReLU(),
+            nn.AdaptiveAvgPool2d(1),
+            nn.Flatten(),
         )
         self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(2 * width, 1))
 
@@ -67,10 +70,20 @@ def run(out_dir: Path, epochs: int = 2) -> dict:
     from saliqa.train import fit
 
     config = replace(DDP_CONFIG, epochs=epochs)
-    result = fit(tiny_model(0), DictData(DDP_TRAIN_N, seed=1), DictData(DDP_VAL_N, seed=2), config=config,
-                 checkpoint_dir=out_dir / "ckpt", device="cpu", progress=False)
-    return {"state": {k: v.detach().clone() for k, v in result.model.state_dict().items()},
-            "history": result.history.to_dict("list"), "world_size": result.world_size}
+    result = fit(
+        tiny_model(0),
+        DictData(DDP_TRAIN_N, seed=1),
+        DictData(DDP_VAL_N, seed=2),
+        config=config,
+        checkpoint_dir=out_dir / "ckpt",
+        device="cpu",
+        progress=False,
+    )
+    return {
+        "state": {k: v.detach().clone() for k, v in result.model.state_dict().items()},
+        "history": result.history.to_dict("list"),
+        "world_size": result.world_size,
+    }
 
 
 if __name__ == "__main__":

@@ -65,8 +65,15 @@ def test_resume_after_interrupt_matches_uninterrupted_run_bit_for_bit(tmp_path: 
             raise Interrupt("simulated crash")
 
     with pytest.raises(Interrupt):
-        T.fit(tiny_model(0, dropout=0.3), train, val, config=cfg, checkpoint_dir=tmp_path / "cut", progress=False,
-              callbacks=[crash_after_epoch_2])
+        T.fit(
+            tiny_model(0, dropout=0.3),
+            train,
+            val,
+            config=cfg,
+            checkpoint_dir=tmp_path / "cut",
+            progress=False,
+            callbacks=[crash_after_epoch_2],
+        )
     assert T.load_checkpoint(tmp_path / "cut" / "last.pt")["epoch"] == 2
 
     scramble_global_rng()
@@ -89,8 +96,9 @@ def test_resume_after_interrupt_matches_uninterrupted_run_bit_for_bit(tmp_path: 
 
 
 def test_checkpoint_files_and_best_copy(tmp_path: Path) -> None:
-    res = T.fit(tiny_model(0), DictData(40, seed=1), DictData(12, seed=2), config=CFG, checkpoint_dir=tmp_path,
-                progress=False)
+    res = T.fit(
+        tiny_model(0), DictData(40, seed=1), DictData(12, seed=2), config=CFG, checkpoint_dir=tmp_path, progress=False
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["best.pt", "history.csv", "last.pt"]
     best = T.load_checkpoint(res.best_checkpoint)
     assert best["epoch"] == res.best_epoch
@@ -113,19 +121,28 @@ def _torchrun() -> str | None:
     return str(exe) if exe.is_file() else shutil.which("torchrun")
 
 
-@pytest.mark.skipif(not torch.distributed.is_available() or not torch.distributed.is_gloo_available(),
-                    reason="torch.distributed with gloo not available")
+@pytest.mark.skipif(
+    not torch.distributed.is_available() or not torch.distributed.is_gloo_available(),
+    reason="torch.distributed with gloo not available",
+)
 def test_torchrun_two_ranks_match_one_process_on_the_same_global_batch(tmp_path: Path) -> None:
     torchrun = _torchrun()
     if torchrun is None:
         pytest.skip("torchrun not found next to the interpreter or on PATH")
     worker = Path(__file__).with_name("_ddp_worker.py")
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": os.pathsep.join(
-        [str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")])}
+    env = {
+        **os.environ,
+        "OMP_NUM_THREADS": "1",
+        "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")]),
+    }
     env.pop("WORLD_SIZE", None)
     proc = subprocess.run(
         [torchrun, "--standalone", "--nnodes=1", "--nproc_per_node=2", str(worker), str(tmp_path / "ddp")],
-        env=env, capture_output=True, text=True, timeout=240)
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     ddp = torch.load(tmp_path / "ddp" / "final.pt", weights_only=True)
     assert ddp["world_size"] == 2
@@ -156,8 +173,16 @@ def test_same_seed_gives_identical_history_and_weights() -> None:
     b = T.fit(tiny_model(0, dropout=0.2), train, val, config=CFG, progress=False)
     assert_same_weights(a.model, b.model)
     pd.testing.assert_frame_equal(det_columns(a.history), det_columns(b.history))
-    assert list(a.history.columns) == ["epoch", "train_loss", "val_loss", "val_srcc", "val_plcc", "lr_body",
-                                       "lr_head", *T.TIMING_COLUMNS]
+    assert list(a.history.columns) == [
+        "epoch",
+        "train_loss",
+        "val_loss",
+        "val_srcc",
+        "val_plcc",
+        "lr_body",
+        "lr_head",
+        *T.TIMING_COLUMNS,
+    ]
     assert (a.history["images_per_s"] > 0).all()
     c = T.fit(tiny_model(0, dropout=0.2), train, val, config=replace(CFG, seed=6), progress=False)
     assert not torch.equal(a.model.head[1].weight, c.model.head[1].weight)  # the seed matters
@@ -197,14 +222,33 @@ def test_custom_forward_loss_and_score_fit_a_two_output_model() -> None:
         return nn.functional.mse_loss(out.float(), target)
 
     torch.manual_seed(0)
-    res = T.fit(TwoOut(), WithPatch(40, seed=1), WithPatch(12, seed=2), config=CFG, loss_fn=loss,
-                score_fn=lambda out, b: out[:, 0], forward_fn=lambda m, b: m(b["image"], b["shift"]), progress=False)
+    res = T.fit(
+        TwoOut(),
+        WithPatch(40, seed=1),
+        WithPatch(12, seed=2),
+        config=CFG,
+        loss_fn=loss,
+        score_fn=lambda out, b: out[:, 0],
+        forward_fn=lambda m, b: m(b["image"], b["shift"]),
+        progress=False,
+    )
     assert res.history["train_loss"].iloc[-1] < res.history["train_loss"].iloc[0]
-    pred = T.predict(res.model, WithPatch(12, seed=2), score_fn=lambda out, b: out[:, 0],
-                     forward_fn=lambda m, b: m(b["image"], b["shift"]), config=CFG, batch_size=5)
+    pred = T.predict(
+        res.model,
+        WithPatch(12, seed=2),
+        score_fn=lambda out, b: out[:, 0],
+        forward_fn=lambda m, b: m(b["image"], b["shift"]),
+        config=CFG,
+        batch_size=5,
+    )
     assert list(pred["index"]) == list(range(12))
-    scores = T.evaluate(res.model, WithPatch(12, seed=2), score_fn=lambda out, b: out[:, 0],
-                        forward_fn=lambda m, b: m(b["image"], b["shift"]), config=CFG)
+    scores = T.evaluate(
+        res.model,
+        WithPatch(12, seed=2),
+        score_fn=lambda out, b: out[:, 0],
+        forward_fn=lambda m, b: m(b["image"], b["shift"]),
+        config=CFG,
+    )
     assert scores["srcc"] == pytest.approx(res.history["val_srcc"].iloc[-1], abs=1e-12)
 
 
@@ -414,13 +458,23 @@ def test_resume_from_another_models_checkpoint_names_the_keys(tmp_path: Path) ->
 def test_resume_with_other_settings_or_files_is_refused(tmp_path: Path) -> None:
     T.fit(tiny_model(0), DictData(16), config=replace(CFG, epochs=1), checkpoint_dir=tmp_path, progress=False)
     with pytest.raises(T.CheckpointMismatchError, match=r"lr_head: checkpoint 0.03 vs now 0.01"):
-        T.fit(tiny_model(0), DictData(16), config=replace(CFG, epochs=1, lr_head=0.01), checkpoint_dir=tmp_path,
-              progress=False)
+        T.fit(
+            tiny_model(0),
+            DictData(16),
+            config=replace(CFG, epochs=1, lr_head=0.01),
+            checkpoint_dir=tmp_path,
+            progress=False,
+        )
     with pytest.raises(T.CheckpointMismatchError, match="steps per epoch"):
         T.fit(tiny_model(0), DictData(24), config=replace(CFG, epochs=1), checkpoint_dir=tmp_path, progress=False)
     # runtime-only settings may change
-    T.fit(tiny_model(0), DictData(16), config=replace(CFG, epochs=1, val_batch_size=3), checkpoint_dir=tmp_path,
-          progress=False)
+    T.fit(
+        tiny_model(0),
+        DictData(16),
+        config=replace(CFG, epochs=1, val_batch_size=3),
+        checkpoint_dir=tmp_path,
+        progress=False,
+    )
     junk = tmp_path / "junk.pt"
     torch.save({"a": 1}, junk)
     with pytest.raises(T.CheckpointMismatchError, match="is not a saliqa.train checkpoint"):
@@ -434,14 +488,16 @@ def test_resume_with_other_settings_or_files_is_refused(tmp_path: Path) -> None:
 
 def test_bad_models_losses_and_settings_get_clear_errors() -> None:
     data = DictData(16)
-    with pytest.raises(ValueError, match=r"matches no trainable parameter of TinyNet; its top-level modules are "
-                                         r"\['body', 'head'\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"matches no trainable parameter of TinyNet; its top-level modules are "
+        r"\['body', 'head'\]",
+    ):
         T.fit(tiny_model(0), data, config=replace(CFG, head=("fc",)), progress=False)
     with pytest.raises(ValueError, match="loss_fn must return a scalar tensor"):
         T.fit(tiny_model(0), data, config=CFG, loss_fn=lambda out, b: (out[:, 0] - b["mos"]) ** 2, progress=False)
     with pytest.raises(ValueError, match=r"not a \(B,\) or \(B, 1\) score: pass score_fn"):
-        T.fit(nn.Sequential(TinyNet().body, nn.Linear(8, 3)), data, config=replace(CFG, head=("1",)),
-              progress=False)
+        T.fit(nn.Sequential(TinyNet().body, nn.Linear(8, 3)), data, config=replace(CFG, head=("1",)), progress=False)
     with pytest.raises(FloatingPointError, match="training loss is nan in epoch 1"):
         T.fit(tiny_model(0), data, config=CFG, loss_fn=lambda out, b: out.sum() * float("nan"), progress=False)
     with pytest.raises(KeyError, match="the batch has no target 'quality'"):
@@ -452,15 +508,21 @@ def test_bad_models_losses_and_settings_get_clear_errors() -> None:
         T.TrainConfig(betas=(0.9, 1.0))
     other = nn.Linear(2, 2)
     with pytest.raises(ValueError, match="not a parameter of the model given to fit"):
-        T.fit(tiny_model(0), data, config=CFG, param_groups=[{"params": other.parameters(), "lr": 1e-3}],
-              progress=False)
+        T.fit(
+            tiny_model(0), data, config=CFG, param_groups=[{"params": other.parameters(), "lr": 1e-3}], progress=False
+        )
     with pytest.raises(TypeError, match="dataset items must be dicts"):
         T.fit(tiny_model(0), [(torch.zeros(3, 4, 4), 1.0)] * 16, config=CFG, progress=False)
     m = tiny_model(0)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        T.fit(m, data, config=replace(CFG, epochs=1), param_groups=[{"params": m.head.parameters(), "lr": 1e-3}],
-              progress=False)
+        T.fit(
+            m,
+            data,
+            config=replace(CFG, epochs=1),
+            param_groups=[{"params": m.head.parameters(), "lr": 1e-3}],
+            progress=False,
+        )
     assert any("in no parameter group" in str(w.message) and "body.0.weight" in str(w.message) for w in caught)
 
 
@@ -506,9 +568,24 @@ def test_a_gradcam_style_model_that_differentiates_in_forward() -> None:
     score = lambda out, b: out[0]  # noqa: E731
     torch.manual_seed(0)
     with pytest.raises(RuntimeError, match="pass eval_grad=True"):
-        T.fit(CamNet(), DictData(16), DictData(6), config=replace(CFG, epochs=1), loss_fn=loss, score_fn=score,
-              progress=False)
+        T.fit(
+            CamNet(),
+            DictData(16),
+            DictData(6),
+            config=replace(CFG, epochs=1),
+            loss_fn=loss,
+            score_fn=score,
+            progress=False,
+        )
     torch.manual_seed(0)
-    res = T.fit(CamNet(), DictData(16), DictData(6), config=replace(CFG, epochs=2), loss_fn=loss, score_fn=score,
-                progress=False, eval_grad=True)
+    res = T.fit(
+        CamNet(),
+        DictData(16),
+        DictData(6),
+        config=replace(CFG, epochs=2),
+        loss_fn=loss,
+        score_fn=score,
+        progress=False,
+        eval_grad=True,
+    )
     assert np.isfinite(res.history["val_loss"]).all() and np.isfinite(res.history["val_srcc"]).all()

@@ -186,7 +186,8 @@ def placement_for(source_hw: tuple[int, int], spec: CanvasSpec, *, name: str = "
         if spec.fit == "pad":
             raise ValueError(
                 f"{name} is {h}x{w} (HxW), larger than the {spec.height}x{spec.width} canvas with fit='pad' "
-                "(PaQ-2-PiQ moves such pictures to the test set); use fit='shrink_pad' or a larger canvas")
+                "(PaQ-2-PiQ moves such pictures to the test set); use fit='shrink_pad' or a larger canvas"
+            )
         scale = min(spec.height / h, spec.width / w)
         nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
         sx, sy = nw / w, nh / h
@@ -231,13 +232,14 @@ def place_on_canvas(
     if (placement.height, placement.width) != image.shape[:2]:
         from PIL import Image
 
-        resized = Image.fromarray(image).resize((placement.width, placement.height), Image.Resampling.BILINEAR,
-                                                reducing_gap=None)
+        resized = Image.fromarray(image).resize(
+            (placement.width, placement.height), Image.Resampling.BILINEAR, reducing_gap=None
+        )
         image = np.asarray(resized, dtype=np.uint8)
     t, l_ = placement.top, placement.left
     if placement.height < spec.height or placement.width < spec.width:
         canvas.fill(spec.fill)
-    canvas[t:t + placement.height, l_:l_ + placement.width] = image
+    canvas[t : t + placement.height, l_ : l_ + placement.width] = image
     return canvas, placement
 
 
@@ -267,8 +269,10 @@ def _decode(data: bytes, name: str) -> NDArray[np.uint8]:
     try:
         with Image.open(io.BytesIO(data)) as img:
             if img.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
-                raise ValueError(f"image {name!r} has mode {img.mode!r} (16-bit or float); expected an 8-bit "
-                                 "grey, palette or RGB(A) image")
+                raise ValueError(
+                    f"image {name!r} has mode {img.mode!r} (16-bit or float); expected an 8-bit "
+                    "grey, palette or RGB(A) image"
+                )
             rgb = img.convert("RGB") if img.mode != "RGB" else img
             rgb.load()
             return np.asarray(rgb, dtype=np.uint8)
@@ -380,8 +384,10 @@ class PictureDataset:
             bad = ~np.isfinite(arr.reshape(n, -1)).all(axis=1)
             if bad.any():
                 i = int(np.flatnonzero(bad)[0])
-                raise ValueError(f"target {key!r} is not finite at item {i} ({self.paths[i]}); "
-                                 f"{int(bad.sum())} items with non-finite values")
+                raise ValueError(
+                    f"target {key!r} is not finite at item {i} ({self.paths[i]}); "
+                    f"{int(bad.sum())} items with non-finite values"
+                )
             self.targets[key] = torch.from_numpy(arr.astype(np.float32))
         self.extras = extras
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
@@ -393,12 +399,12 @@ class PictureDataset:
         if memory_cache == "auto":
             memory_cache = avail is None or need <= avail // 2
             if not memory_cache:
-                logger.info("memory cache off: %d canvases need %.1f GB, %.1f GB available", n, need / 1e9,
-                            avail / 1e9)
+                logger.info("memory cache off: %d canvases need %.1f GB, %.1f GB available", n, need / 1e9, avail / 1e9)
         elif memory_cache and avail is not None and need > avail:
             raise ValueError(
                 f"memory_cache=True needs {_fmt_bytes(need)} for {n} canvases of {spec.height}x{spec.width}, "
-                f"but {_fmt_bytes(avail)} are available; use memory_cache=False with a cache_dir")
+                f"but {_fmt_bytes(avail)} are available; use memory_cache=False with a cache_dir"
+            )
         self.memory_cache = bool(memory_cache)
         self._buffer: torch.Tensor | None = None  # (N, H, W, 3) uint8
         self._filled: torch.Tensor | None = None  # (N,) uint8 flags
@@ -523,7 +529,8 @@ class PictureDataset:
                 f"in-memory picture cache off: it needs {_fmt_bytes(need)} of shared memory for DataLoader workers "
                 f"and /dev/shm has {_fmt_bytes(free)} free (Docker: raise --shm-size); pictures are decoded every "
                 "epoch" + ("" if self.cache_dir is None else f" or read from the disk cache {self.cache_dir}"),
-                stacklevel=2)
+                stacklevel=2,
+            )
             self.memory_cache = False
             self._buffer = self._filled = self._placements = None
             return self
@@ -531,7 +538,8 @@ class PictureDataset:
             raise RuntimeError(
                 f"the in-memory picture cache needs {_fmt_bytes(need)} of shared memory for DataLoader workers, "
                 f"/dev/shm has {_fmt_bytes(free)} free (Docker: raise --shm-size); or use memory_cache=False "
-                "with a cache_dir, or num_workers=0")
+                "with a cache_dir, or num_workers=0"
+            )
         self._allocate()
         assert self._buffer is not None and self._filled is not None and self._placements is not None
         self._buffer.share_memory_()
@@ -555,8 +563,11 @@ class PictureDataset:
                 if len(header) != _HEADER.size:
                     raise ValueError("short header")
                 magic, version, sx, sy, left, top, w, h, ch, cw = _HEADER.unpack(header)
-                if magic != _MAGIC or version != CACHE_FORMAT_VERSION or (ch, cw) != (self.spec.height,
-                                                                                        self.spec.width):
+                if (
+                    magic != _MAGIC
+                    or version != CACHE_FORMAT_VERSION
+                    or (ch, cw) != (self.spec.height, self.spec.width)
+                ):
                     raise ValueError("header does not match")
                 n = fh.readinto(memoryview(out).cast("B"))
                 if n != out.nbytes or fh.read(1):
@@ -569,8 +580,18 @@ class PictureDataset:
         return Placement(sx, sy, left, top, w, h)
 
     def _write_disk(self, path: Path, canvas: NDArray[np.uint8], p: Placement) -> None:
-        header = _HEADER.pack(_MAGIC, CACHE_FORMAT_VERSION, p.scale_x, p.scale_y, p.left, p.top, p.width, p.height,
-                              self.spec.height, self.spec.width)
+        header = _HEADER.pack(
+            _MAGIC,
+            CACHE_FORMAT_VERSION,
+            p.scale_x,
+            p.scale_y,
+            p.left,
+            p.top,
+            p.width,
+            p.height,
+            self.spec.height,
+            self.spec.width,
+        )
         atomic_write_bytes(path, header + canvas.tobytes())
 
     def _load(self, i: int, out: NDArray[np.uint8]) -> Placement:
@@ -605,9 +626,11 @@ class PictureDataset:
         if use_memory and not self._shared and get_worker_info() is not None:
             # a worker's private copy would be lost: share_memory() was not called before the loader started
             if not self._warned_unshared:
-                warnings.warn("PictureDataset used in a DataLoader worker without share_memory(): the in-memory "
-                              "cache is skipped in workers (call dataset.share_memory() before making the loader)",
-                              stacklevel=2)
+                warnings.warn(
+                    "PictureDataset used in a DataLoader worker without share_memory(): the in-memory "
+                    "cache is skipped in workers (call dataset.share_memory() before making the loader)",
+                    stacklevel=2,
+                )
                 self._warned_unshared = True
             use_memory = False
         if use_memory:
@@ -628,5 +651,7 @@ class PictureDataset:
         where = "memory" if self.memory_cache else "no memory"
         if self.cache_dir is not None:
             where += f" + disk ({self.cache_dir})"
-        return (f"PictureDataset({len(self)} pictures, canvas {self.spec.height}x{self.spec.width} {self.spec.fit}, "
-                f"targets {list(self.targets)}, cache: {where}, {self.cached_count()} in memory)")
+        return (
+            f"PictureDataset({len(self)} pictures, canvas {self.spec.height}x{self.spec.width} {self.spec.fit}, "
+            f"targets {list(self.targets)}, cache: {where}, {self.cached_count()} in memory)"
+        )

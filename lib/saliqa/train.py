@@ -237,8 +237,9 @@ class TrainConfig:
         object.__setattr__(self, "momentum_range", tuple(float(m) for m in self.momentum_range))
         lo, hi = self.momentum_range
         if not 0.0 <= lo <= hi < 1.0:
-            raise ValueError(f"TrainConfig.momentum_range must be (low, high) with 0 <= low <= high < 1, "
-                             f"got {self.momentum_range!r}")
+            raise ValueError(
+                f"TrainConfig.momentum_range must be (low, high) with 0 <= low <= high < 1, got {self.momentum_range!r}"
+            )
         if self.grad_clip_norm is not None:
             check_positive(self.grad_clip_norm, "TrainConfig.grad_clip_norm")
         check_seed(self.seed, "TrainConfig.seed")
@@ -329,8 +330,10 @@ def picture_score(output: Any, batch: Mapping[str, Any]) -> torch.Tensor:
     if isinstance(output, torch.Tensor) and (output.ndim == 1 or (output.ndim == 2 and output.shape[1] == 1)):
         return output.reshape(-1)
     shape = tuple(output.shape) if isinstance(output, torch.Tensor) else type(output).__name__
-    raise ValueError(f"the model output is {shape}, not a (B,) or (B, 1) score: pass score_fn(output, batch) -> (B,) "
-                     "that returns the picture score (e.g. lambda out, batch: out[:, 0])")
+    raise ValueError(
+        f"the model output is {shape}, not a (B,) or (B, 1) score: pass score_fn(output, batch) -> (B,) "
+        "that returns the picture score (e.g. lambda out, batch: out[:, 0])"
+    )
 
 
 def _target(batch: Mapping[str, Any], key: str) -> torch.Tensor:
@@ -391,8 +394,10 @@ def body_head_groups(
         (head_params if in_head else body_params).append(p)
     if not head_params:
         tops = [n for n, _ in model.named_children()]
-        raise ValueError(f"head={prefixes!r} matches no trainable parameter of {type(model).__name__}; its top-level "
-                         f"modules are {tops}: set TrainConfig(head=...) to the head's name(s)")
+        raise ValueError(
+            f"head={prefixes!r} matches no trainable parameter of {type(model).__name__}; its top-level "
+            f"modules are {tops}: set TrainConfig(head=...) to the head's name(s)"
+        )
     groups = [{"name": "body", "params": body_params, "lr": float(lr_body)}] if body_params else []
     groups.append({"name": "head", "params": head_params, "lr": float(lr_head)})
     return groups
@@ -446,8 +451,9 @@ def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise CheckpointMismatchError(f"cannot read checkpoint {str(path)!r}: {type(err).__name__}: {detail}") from err
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
         got = state.get("format") if isinstance(state, dict) else type(state).__name__
-        raise CheckpointMismatchError(f"{str(path)!r} is not a saliqa.train checkpoint (format {got!r}, expected "
-                                      f"{CHECKPOINT_FORMAT!r})")
+        raise CheckpointMismatchError(
+            f"{str(path)!r} is not a saliqa.train checkpoint (format {got!r}, expected {CHECKPOINT_FORMAT!r})"
+        )
     return state
 
 
@@ -460,8 +466,11 @@ def _check_state_dict(saved: Mapping[str, Any], model: nn.Module, origin: str, s
     current = model.state_dict()
     missing = [k for k in current if k not in saved]
     unexpected = [k for k in saved if k not in current]
-    shapes = [f"{k}: checkpoint {tuple(saved[k].shape)} vs model {tuple(current[k].shape)}"
-              for k in current if k in saved and tuple(saved[k].shape) != tuple(current[k].shape)]
+    shapes = [
+        f"{k}: checkpoint {tuple(saved[k].shape)} vs model {tuple(current[k].shape)}"
+        for k in current
+        if k in saved and tuple(saved[k].shape) != tuple(current[k].shape)
+    ]
     if missing or unexpected or shapes:
         parts = []
         if missing:
@@ -473,7 +482,8 @@ def _check_state_dict(saved: Mapping[str, Any], model: nn.Module, origin: str, s
         cls = f"{type(model).__module__}.{type(model).__qualname__}"
         raise CheckpointMismatchError(
             f"checkpoint {origin} does not fit the model {cls} (checkpoint written for {saved_class}): "
-            + "; ".join(parts))
+            + "; ".join(parts)
+        )
 
 
 def load_weights(model: nn.Module, path: str | os.PathLike[str]) -> nn.Module:
@@ -496,8 +506,12 @@ def _rng_state() -> dict[str, Any]:
     np_state = np.random.get_state()  # noqa: NPY002 - saving the legacy global generator
     state: dict[str, Any] = {
         "torch": torch.get_rng_state(),
-        "numpy": {"keys": torch.from_numpy(np.asarray(np_state[1], dtype=np.int64)), "pos": int(np_state[2]),
-                  "has_gauss": int(np_state[3]), "cached_gaussian": float(np_state[4])},
+        "numpy": {
+            "keys": torch.from_numpy(np.asarray(np_state[1], dtype=np.int64)),
+            "pos": int(np_state[2]),
+            "has_gauss": int(np_state[3]),
+            "cached_gaussian": float(np_state[4]),
+        },
         "python": random.getstate(),
     }
     if torch.cuda.is_available() and torch.cuda.is_initialized():
@@ -525,12 +539,16 @@ def _config_dict(config: TrainConfig) -> dict[str, Any]:
 
 def _check_config(saved: Mapping[str, Any], config: TrainConfig, origin: str) -> None:
     now = _config_dict(config)
-    diffs = [f"{k}: checkpoint {saved.get(k)!r} vs now {now[k]!r}" for k in now
-             if k not in _RUNTIME_FIELDS and (k not in saved or saved[k] != now[k])]
+    diffs = [
+        f"{k}: checkpoint {saved.get(k)!r} vs now {now[k]!r}"
+        for k in now
+        if k not in _RUNTIME_FIELDS and (k not in saved or saved[k] != now[k])
+    ]
     if diffs:
         raise CheckpointMismatchError(
             f"checkpoint {origin} was written with other training settings, so resuming would not continue the "
-            f"same run: {'; '.join(diffs)}. Use the same TrainConfig, or resume=False to start afresh")
+            f"same run: {'; '.join(diffs)}. Use the same TrainConfig, or resume=False to start afresh"
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -571,8 +589,10 @@ def _setup_distributed(distributed: bool | Literal["auto"], device_type: str) ->
         raise RuntimeError("distributed training requested but torch.distributed is not available in this build")
     if not initialised:
         if "MASTER_ADDR" not in os.environ and env_world == 1:
-            raise RuntimeError("distributed=True but no process group and no torchrun environment (MASTER_ADDR, "
-                               "WORLD_SIZE): launch with `torchrun --nproc_per_node=N script.py`")
+            raise RuntimeError(
+                "distributed=True but no process group and no torchrun environment (MASTER_ADDR, "
+                "WORLD_SIZE): launch with `torchrun --nproc_per_node=N script.py`"
+            )
         backend = "nccl" if device_type == "cuda" else "gloo"
         if device_type == "cuda":
             import torch
@@ -651,8 +671,10 @@ class _Indexed:
 
         item = self.dataset[i]
         if not isinstance(item, Mapping):
-            raise TypeError(f"dataset items must be dicts of tensors (e.g. saliqa.data_cache.PictureDataset), got "
-                            f"{type(item).__name__} for item {i}")
+            raise TypeError(
+                f"dataset items must be dicts of tensors (e.g. saliqa.data_cache.PictureDataset), got "
+                f"{type(item).__name__} for item {i}"
+            )
         if "index" not in item:
             item = dict(item)
             item["index"] = torch.tensor(i, dtype=torch.int64)
@@ -682,8 +704,9 @@ class _Batcher:
         if not isinstance(batch, Mapping):
             raise TypeError(f"batches must be dicts of tensors, got {type(batch).__name__}")
         if self.key not in batch:
-            raise KeyError(f"the batch has no images under {self.key!r} (keys: {sorted(batch)}); set "
-                           "TrainConfig.image_key")
+            raise KeyError(
+                f"the batch has no images under {self.key!r} (keys: {sorted(batch)}); set TrainConfig.image_key"
+            )
         out: dict[str, Any] = {}
         for k, v in batch.items():
             out[k] = v.to(self.device, non_blocking=self.non_blocking) if isinstance(v, torch.Tensor) else v
@@ -715,8 +738,16 @@ def _autocast(device_type: str, amp: bool) -> Any:
 
 
 def _run_eval(
-    model: nn.Module, loader: Any, batcher: _Batcher, forward_fn: ForwardFn, score_fn: ScoreFn,
-    loss_fn: LossFn | None, target_key: str, amp: bool, progress: Any = None, grad: bool = False,
+    model: nn.Module,
+    loader: Any,
+    batcher: _Batcher,
+    forward_fn: ForwardFn,
+    score_fn: ScoreFn,
+    loss_fn: LossFn | None,
+    target_key: str,
+    amp: bool,
+    progress: Any = None,
+    grad: bool = False,
 ) -> dict[str, Any]:
     import torch
 
@@ -734,9 +765,10 @@ def _run_eval(
                 except RuntimeError as err:
                     if grad or "grad" not in str(err):
                         raise
-                    raise RuntimeError(f"the model's forward failed under torch.inference_mode ({err}); if it "
-                                       "differentiates inside forward (e.g. a GradCAM output), pass eval_grad=True"
-                                       ) from err
+                    raise RuntimeError(
+                        f"the model's forward failed under torch.inference_mode ({err}); if it "
+                        "differentiates inside forward (e.g. a GradCAM output), pass eval_grad=True"
+                    ) from err
                 score = score_fn(out, b).detach().float().reshape(-1)
                 bs = _batch_len(b, batcher.key)
                 if score.shape[0] != bs:
@@ -753,9 +785,13 @@ def _run_eval(
     finally:
         model.train(was_training)
     cat = (lambda xs: torch.cat(xs).numpy().astype(np.float64)) if preds else (lambda xs: np.zeros(0))
-    return {"pred": cat(preds), "target": cat(targets) if targets else None,
-            "index": torch.cat(indices).numpy() if indices else np.zeros(0, dtype=np.int64),
-            "loss_sum": loss_sum, "n": n}
+    return {
+        "pred": cat(preds),
+        "target": cat(targets) if targets else None,
+        "index": torch.cat(indices).numpy() if indices else np.zeros(0, dtype=np.int64),
+        "loss_sum": loss_sum,
+        "n": n,
+    }
 
 
 def _correlations(pred: np.ndarray, target: np.ndarray | None, epoch: int | None) -> tuple[float, float]:
@@ -767,22 +803,42 @@ def _correlations(pred: np.ndarray, target: np.ndarray | None, epoch: int | None
         return srcc(pred, target), plcc(pred, target)
     except ValueError as err:
         where = f" after epoch {epoch}" if epoch is not None else ""
-        warnings.warn(f"validation SRCC / PLCC undefined{where} ({err}); recorded as NaN", RuntimeWarning,
-                      stacklevel=3)
+        warnings.warn(f"validation SRCC / PLCC undefined{where} ({err}); recorded as NaN", RuntimeWarning, stacklevel=3)
         return math.nan, math.nan
 
 
-def _make_loader(dataset: Any, batch_size: int, sampler: Any, *, workers: int, pin: bool, drop_last: bool,
-                 generator: Any, config: TrainConfig) -> Any:
+def _make_loader(
+    dataset: Any,
+    batch_size: int,
+    sampler: Any,
+    *,
+    workers: int,
+    pin: bool,
+    drop_last: bool,
+    generator: Any,
+    config: TrainConfig,
+) -> Any:
     from torch.utils.data import DataLoader, default_collate
 
     collate = getattr(dataset, "collate_fn", None) or default_collate
     kwargs: dict[str, Any] = {}
     if workers > 0:
-        kwargs = {"persistent_workers": config.persistent_workers, "prefetch_factor": config.prefetch_factor,
-                  "worker_init_fn": seed_worker}
-    return DataLoader(_Indexed(dataset), batch_size=batch_size, sampler=sampler, num_workers=workers,
-                      pin_memory=pin, drop_last=drop_last, collate_fn=collate, generator=generator, **kwargs)
+        kwargs = {
+            "persistent_workers": config.persistent_workers,
+            "prefetch_factor": config.prefetch_factor,
+            "worker_init_fn": seed_worker,
+        }
+    return DataLoader(
+        _Indexed(dataset),
+        batch_size=batch_size,
+        sampler=sampler,
+        num_workers=workers,
+        pin_memory=pin,
+        drop_last=drop_last,
+        collate_fn=collate,
+        generator=generator,
+        **kwargs,
+    )
 
 
 def _default_workers(device_type: str, world: int) -> int:
@@ -805,8 +861,9 @@ def _check_dataset(data: Any, name: str, min_items: int) -> None:
     try:
         n = len(data)
     except TypeError as err:
-        raise TypeError(f"{name} must be a map-style dataset with __len__ and __getitem__, got "
-                        f"{type(data).__name__}") from err
+        raise TypeError(
+            f"{name} must be a map-style dataset with __len__ and __getitem__, got {type(data).__name__}"
+        ) from err
     if n == 0:
         raise ValueError(f"{name} is empty: no pictures to {'train' if name == 'train_data' else 'evaluate'} on")
     if n < min_items:
@@ -867,13 +924,15 @@ def predict(
         model.to(memory_format=torch.channels_last)
     workers = cfg.num_workers if cfg.num_workers is not None else _default_workers(dev.type, 1)
     _prepare_dataset(dataset, workers)
-    loader = _make_loader(dataset, batch_size, None, workers=workers, pin=dev.type == "cuda", drop_last=False,
-                          generator=None, config=cfg)
+    loader = _make_loader(
+        dataset, batch_size, None, workers=workers, pin=dev.type == "cuda", drop_last=False, generator=None, config=cfg
+    )
     fwd = forward_fn or (lambda m, b: default_forward(m, b, cfg.image_key))
     bar = tqdm(total=len(loader), desc="predict", disable=not progress, file=sys.stderr)
     try:
-        res = _run_eval(model, loader, _Batcher(dev, cfg, cl), fwd, score_fn, None, cfg.target_key, amp, bar,
-                        grad=eval_grad)
+        res = _run_eval(
+            model, loader, _Batcher(dev, cfg, cl), fwd, score_fn, None, cfg.target_key, amp, bar, grad=eval_grad
+        )
     finally:
         bar.close()
     table = pd.DataFrame({"index": res["index"], "pred": res["pred"]})
@@ -897,8 +956,11 @@ def evaluate(model: nn.Module, dataset: Any, **kwargs: Any) -> dict[str, float]:
     table = predict(model, dataset, **kwargs)
     if "target" not in table:
         raise ValueError("the dataset items hold no target (TrainConfig.target_key) to correlate with")
-    return {"srcc": srcc(table["pred"], table["target"]), "plcc": plcc(table["pred"], table["target"]),
-            "n": float(len(table))}
+    return {
+        "srcc": srcc(table["pred"], table["target"]),
+        "plcc": plcc(table["pred"], table["target"]),
+        "n": float(len(table)),
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -917,8 +979,9 @@ def _build_optimizer(groups: list[dict[str, Any]], config: TrainConfig, device_t
     return cls(groups, lr=groups[0]["lr"], **kwargs)
 
 
-def _build_scheduler(optimizer: torch.optim.Optimizer, config: TrainConfig, total_steps: int,
-                     factory: Callable[[Any, int], Any] | None) -> Any:
+def _build_scheduler(
+    optimizer: torch.optim.Optimizer, config: TrainConfig, total_steps: int, factory: Callable[[Any, int], Any] | None
+) -> Any:
     from torch.optim.lr_scheduler import OneCycleLR
 
     if factory is not None:
@@ -926,14 +989,25 @@ def _build_scheduler(optimizer: torch.optim.Optimizer, config: TrainConfig, tota
     if config.schedule == "constant":
         return None
     lo, hi = config.momentum_range
-    return OneCycleLR(optimizer, max_lr=[g["lr"] for g in optimizer.param_groups], total_steps=total_steps,
-                      pct_start=config.pct_start, anneal_strategy="cos", cycle_momentum=config.cycle_momentum,
-                      base_momentum=lo, max_momentum=hi, div_factor=config.div_factor,
-                      final_div_factor=config.final_div_factor)
+    return OneCycleLR(
+        optimizer,
+        max_lr=[g["lr"] for g in optimizer.param_groups],
+        total_steps=total_steps,
+        pct_start=config.pct_start,
+        anneal_strategy="cos",
+        cycle_momentum=config.cycle_momentum,
+        base_momentum=lo,
+        max_momentum=hi,
+        div_factor=config.div_factor,
+        final_div_factor=config.final_div_factor,
+    )
 
 
-def _normalise_groups(model: nn.Module, groups: Sequence[Mapping[str, Any]] | None, config: TrainConfig,
-                      ) -> list[dict[str, Any]]:
+def _normalise_groups(
+    model: nn.Module,
+    groups: Sequence[Mapping[str, Any]] | None,
+    config: TrainConfig,
+) -> list[dict[str, Any]]:
     if groups is None:
         out = body_head_groups(model, config.head, config.lr_body, config.lr_head)
     else:
@@ -955,15 +1029,18 @@ def _normalise_groups(model: nn.Module, groups: Sequence[Mapping[str, Any]] | No
     for g in out:
         for p in g["params"]:
             if id(p) not in owned:
-                raise ValueError(f"parameter group {g['name']!r} holds a tensor of shape {tuple(p.shape)} that is not "
-                                 "a parameter of the model given to fit()")
+                raise ValueError(
+                    f"parameter group {g['name']!r} holds a tensor of shape {tuple(p.shape)} that is not "
+                    "a parameter of the model given to fit()"
+                )
             if id(p) in seen:
                 raise ValueError(f"parameter {owned[id(p)]!r} is in more than one parameter group")
             seen.add(id(p))
     left = [n for n, p in model.named_parameters() if p.requires_grad and id(p) not in seen]
     if left:
-        warnings.warn(f"trainable parameters in no parameter group (they will not be trained): {_list(left)}",
-                      stacklevel=3)
+        warnings.warn(
+            f"trainable parameters in no parameter group (they will not be trained): {_list(left)}", stacklevel=3
+        )
     return out
 
 
@@ -1098,22 +1175,34 @@ def fit(
 
     from torch.utils.data.distributed import DistributedSampler
 
-    sampler = DistributedSampler(_Indexed(train_data), num_replicas=world, rank=rank, shuffle=True, seed=cfg.seed,
-                                 drop_last=True)
+    sampler = DistributedSampler(
+        _Indexed(train_data), num_replicas=world, rank=rank, shuffle=True, seed=cfg.seed, drop_last=True
+    )
     loader_gen = torch.Generator()
     _prepare_dataset(train_data, workers)
-    train_loader = _make_loader(train_data, local_batch, sampler, workers=workers, pin=pin, drop_last=True,
-                                generator=loader_gen, config=cfg)
+    train_loader = _make_loader(
+        train_data, local_batch, sampler, workers=workers, pin=pin, drop_last=True, generator=loader_gen, config=cfg
+    )
     steps = len(train_loader)
     if steps == 0:
-        raise ValueError(f"train_data has {len(train_data)} items, fewer than one batch of {cfg.batch_size} "
-                         "(incomplete batches are dropped): lower batch_size")
+        raise ValueError(
+            f"train_data has {len(train_data)} items, fewer than one batch of {cfg.batch_size} "
+            "(incomplete batches are dropped): lower batch_size"
+        )
     val_loader = None
     if val_data is not None:
         _prepare_dataset(val_data, workers)
         vb = cfg.val_batch_size or local_batch
-        val_loader = _make_loader(val_data, vb, _ShardSampler(len(val_data), rank, world), workers=workers, pin=pin,
-                                  drop_last=False, generator=None, config=cfg)
+        val_loader = _make_loader(
+            val_data,
+            vb,
+            _ShardSampler(len(val_data), rank, world),
+            workers=workers,
+            pin=pin,
+            drop_last=False,
+            generator=None,
+            config=cfg,
+        )
 
     model.to(dev)
     if channels_last:
@@ -1151,7 +1240,8 @@ def fit(
         if state.get("steps_per_epoch") != steps:
             raise CheckpointMismatchError(
                 f"checkpoint {origin} had {state.get('steps_per_epoch')} steps per epoch, now {steps}: the training "
-                "set or batch size changed")
+                "set or batch size changed"
+            )
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         if scheduler is not None and state.get("scheduler") is not None:
@@ -1169,8 +1259,11 @@ def fit(
     if dist_ctx.active:
         from torch.nn.parallel import DistributedDataParallel
 
-        train_model = DistributedDataParallel(model, device_ids=[dev.index] if dev.type == "cuda" else None,
-                                              find_unused_parameters=cfg.find_unused_parameters)
+        train_model = DistributedDataParallel(
+            model,
+            device_ids=[dev.index] if dev.type == "cuda" else None,
+            find_unused_parameters=cfg.find_unused_parameters,
+        )
     batcher = _Batcher(dev, cfg, channels_last)
 
     def all_reduce_sum(values: list[float]) -> list[float]:
@@ -1195,12 +1288,19 @@ def fit(
         if ckpt_dir is None or not is_main:
             return
         state = {
-            "format": CHECKPOINT_FORMAT, "epoch": epoch, "model": model.state_dict(), "model_class": model_class,
+            "format": CHECKPOINT_FORMAT,
+            "epoch": epoch,
+            "model": model.state_dict(),
+            "model_class": model_class,
             "optimizer": optimizer.state_dict(),
             "scheduler": scheduler.state_dict() if scheduler is not None else None,
-            "rng": _rng_state(), "history": history, "config": _config_dict(cfg),
+            "rng": _rng_state(),
+            "history": history,
+            "config": _config_dict(cfg),
             "best": {"srcc": None if best_epoch is None else best_srcc, "epoch": best_epoch},
-            "param_groups": signature, "steps_per_epoch": steps, "world_size": world,
+            "param_groups": signature,
+            "steps_per_epoch": steps,
+            "world_size": world,
             "torch_version": str(torch.__version__),
         }
         buf = io.BytesIO()
@@ -1212,11 +1312,17 @@ def fit(
             atomic_write_bytes(best_path, data)
         atomic_write_text(ckpt_dir / "history.csv", pd.DataFrame(history).to_csv(index=False))
 
-    settings = {"num_workers": workers, "pin_memory": pin, "deterministic": deterministic,
-                "local_batch_size": local_batch, "steps_per_epoch": steps,
-                "dropped_per_epoch": len(train_data) - steps * cfg.batch_size, "schedule":
-                "custom" if scheduler_factory is not None else cfg.schedule,
-                "optimizer": type(optimizer).__name__, "peak_lr": peak_lrs}
+    settings = {
+        "num_workers": workers,
+        "pin_memory": pin,
+        "deterministic": deterministic,
+        "local_batch_size": local_batch,
+        "steps_per_epoch": steps,
+        "dropped_per_epoch": len(train_data) - steps * cfg.batch_size,
+        "schedule": "custom" if scheduler_factory is not None else cfg.schedule,
+        "optimizer": type(optimizer).__name__,
+        "peak_lr": peak_lrs,
+    }
     stopped = False
     with _determinism(deterministic, dev.type):
         for epoch in range(start_epoch, cfg.epochs):
@@ -1224,8 +1330,14 @@ def fit(
             sampler.set_epoch(epoch)
             loader_gen.manual_seed(_derive_seed(cfg.seed, epoch, rank, 4))
             train_model.train()
-            bar = tqdm(total=steps, desc=f"epoch {epoch + 1}/{cfg.epochs}", disable=not (progress and is_main),
-                       file=sys.stderr, leave=False, mininterval=1.0)
+            bar = tqdm(
+                total=steps,
+                desc=f"epoch {epoch + 1}/{cfg.epochs}",
+                disable=not (progress and is_main),
+                file=sys.stderr,
+                leave=False,
+                mininterval=1.0,
+            )
             t0 = time.perf_counter()
             loss_sum = torch.zeros((), dtype=torch.float64, device=dev)
             n_seen = 0
@@ -1264,28 +1376,52 @@ def fit(
             total_loss, total_n = all_reduce_sum([float(loss_sum), float(n_seen)])
             train_loss = total_loss / total_n
             if not math.isfinite(train_loss):
-                raise FloatingPointError(f"training loss is {train_loss} in epoch {epoch + 1}; the checkpoint of "
-                                         f"epoch {epoch} is kept (lower the learning rates or check the targets)")
+                raise FloatingPointError(
+                    f"training loss is {train_loss} in epoch {epoch + 1}; the checkpoint of "
+                    f"epoch {epoch} is kept (lower the learning rates or check the targets)"
+                )
             row: dict[str, Any] = {"epoch": epoch + 1, "train_loss": train_loss}
             t1 = time.perf_counter()
             if val_loader is not None:
-                vbar = tqdm(total=len(val_loader), desc="validate", disable=not (progress and is_main),
-                            file=sys.stderr, leave=False, mininterval=1.0)
-                part = _run_eval(model, val_loader, batcher, fwd, score_fn, loss_function if val_loss else None,
-                                 cfg.target_key, amp, vbar, grad=eval_grad)
+                vbar = tqdm(
+                    total=len(val_loader),
+                    desc="validate",
+                    disable=not (progress and is_main),
+                    file=sys.stderr,
+                    leave=False,
+                    mininterval=1.0,
+                )
+                part = _run_eval(
+                    model,
+                    val_loader,
+                    batcher,
+                    fwd,
+                    score_fn,
+                    loss_function if val_loss else None,
+                    cfg.target_key,
+                    amp,
+                    vbar,
+                    grad=eval_grad,
+                )
                 vbar.close()
                 parts = [p for p in gather(part) if p["n"] > 0]  # a rank may hold no validation item
                 if any(p["target"] is None for p in parts):
-                    raise KeyError(f"val_data items have no target {cfg.target_key!r} to compute SRCC / PLCC with; "
-                                   "set TrainConfig.target_key")
+                    raise KeyError(
+                        f"val_data items have no target {cfg.target_key!r} to compute SRCC / PLCC with; "
+                        "set TrainConfig.target_key"
+                    )
                 pred = np.concatenate([p["pred"] for p in parts])
                 idx = np.concatenate([p["index"] for p in parts])
                 order = np.argsort(idx, kind="stable")
-                target = (np.concatenate([p["target"] for p in parts])[order]
-                          if all(p["target"] is not None for p in parts) else None)
+                target = (
+                    np.concatenate([p["target"] for p in parts])[order]
+                    if all(p["target"] is not None for p in parts)
+                    else None
+                )
                 pred = pred[order]
-                row["val_loss"] = (sum(p["loss_sum"] for p in parts) / max(1, sum(p["n"] for p in parts))
-                                   if val_loss else math.nan)
+                row["val_loss"] = (
+                    sum(p["loss_sum"] for p in parts) / max(1, sum(p["n"] for p in parts)) if val_loss else math.nan
+                )
                 row["val_srcc"], row["val_plcc"] = _correlations(pred, target, epoch + 1)
             else:
                 row.update(val_loss=math.nan, val_srcc=math.nan, val_plcc=math.nan)
@@ -1299,9 +1435,12 @@ def fit(
                 best_srcc, best_epoch = row["val_srcc"], epoch + 1
             write_checkpoint(epoch + 1, is_best)
             if is_main and progress:
-                tqdm.write(f"epoch {epoch + 1}/{cfg.epochs}: train_loss {train_loss:.4g}, val_srcc "
-                           f"{row['val_srcc']:.4f}, val_plcc {row['val_plcc']:.4f}, "
-                           f"{row['images_per_s']:.1f} images/s{' (best)' if is_best else ''}", file=sys.stderr)
+                tqdm.write(
+                    f"epoch {epoch + 1}/{cfg.epochs}: train_loss {train_loss:.4g}, val_srcc "
+                    f"{row['val_srcc']:.4f}, val_plcc {row['val_plcc']:.4f}, "
+                    f"{row['images_per_s']:.1f} images/s{' (best)' if is_best else ''}",
+                    file=sys.stderr,
+                )
             if dist_ctx.active:
                 import torch.distributed as dist
 
@@ -1316,10 +1455,16 @@ def fit(
 
     table = pd.DataFrame(history)
     return TrainResult(
-        history=table, model=model, best_epoch=best_epoch,
+        history=table,
+        model=model,
+        best_epoch=best_epoch,
         best_val_srcc=None if best_epoch is None else float(best_srcc),
         last_checkpoint=last_path if last_path is not None and last_path.is_file() else None,
         best_checkpoint=best_path if best_path is not None and best_path.is_file() else None,
-        resumed_from_epoch=resumed_from, device=str(dev), world_size=world, amp=amp, channels_last=channels_last,
+        resumed_from_epoch=resumed_from,
+        device=str(dev),
+        world_size=world,
+        amp=amp,
+        channels_last=channels_last,
         settings=settings,
     )
