@@ -33,6 +33,9 @@ def test_photographs_load_offline_as_uint8_rgb():
         "rocket",
         "hubble_deep_field",
         "motorcycle",
+        "china",
+        "flower",
+        "grace_hopper",
         "camera",
         "moon",
         "coins",
@@ -46,13 +49,15 @@ def test_photographs_load_offline_as_uint8_rgb():
         channels_equal = np.array_equal(image[..., 0], image[..., 1]) and np.array_equal(image[..., 0], image[..., 2])
         assert channels_equal == (name in grey), name
         assert image.std() > 10, name  # a real photograph, not a constant
+    sources = {builtin.PHOTOS[n].source for n in names}
+    assert sources == {"skimage", "sklearn", "matplotlib"}  # every package that ships photographs
     copy = builtin.load_photo("astronaut")
     copy[:] = 0
     assert builtin.load_photo("astronaut").std() > 10  # callers get copies
 
 
 def test_crop_table_is_inside_each_photo():
-    assert builtin.max_contents() == len(builtin.CROPS) == 37
+    assert builtin.max_contents() == len(builtin.CROPS) == 49
     ids = [c.content_id for c in builtin.CROPS]
     assert len(set(ids)) == len(ids)
     for crop in builtin.CROPS:
@@ -76,7 +81,7 @@ def test_contents_deterministic_real_and_flagged():
         left, top, right, bottom = x.crop_box
         assert abs((right - left) / (bottom - top) - SIZE[1] / SIZE[0]) < 0.02
     # stratified: the first len(photographs) contents come from distinct photos
-    assert len({c.photo for c in a[:9]}) == 9
+    assert len({c.photo for c in a[:12]}) == 12
     other = builtin.contents(12, size=SIZE, seed=4)
     assert [c.content_id for c in other] != [c.content_id for c in a]
     # a prefix of a larger selection
@@ -84,18 +89,18 @@ def test_contents_deterministic_real_and_flagged():
 
 
 def test_astronaut_full_crop_is_the_photo_resized():
-    full = next(c for c in builtin.contents(37, size=(64, 64)) if c.content_id == "astronaut-0")
+    full = next(c for c in builtin.contents(49, size=(64, 64)) if c.content_id == "astronaut-0")
     assert full.crop_box == (0, 0, 512, 512) and not full.is_grey
     assert full.image.std() > 10
     reference = np.asarray(Image.fromarray(builtin.load_photo("astronaut")).resize((64, 64), Image.Resampling.LANCZOS))
     np.testing.assert_array_equal(full.image, reference)
 
 
-@pytest.mark.parametrize("n", [0, 38, 2.0, -1])
+@pytest.mark.parametrize("n", [0, 50, 2.0, -1])
 def test_n_out_of_range_names_the_maximum(n):
-    with pytest.raises(ValueError, match=r"n must be an integer in 1\.\.37"):
+    with pytest.raises(ValueError, match=r"n must be an integer in 1\.\.49"):
         builtin.contents(n, size=SIZE)
-    with pytest.raises(ValueError, match=r"n_contents must be an integer in 1\.\.37"):
+    with pytest.raises(ValueError, match=r"n_contents must be an integer in 1\.\.49"):
         builtin.distorted_set(n, size=SIZE)
 
 

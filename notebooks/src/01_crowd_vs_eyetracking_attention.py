@@ -44,7 +44,7 @@ data_dir = None
 device = "auto"
 seed = 0
 out_dir = None
-n_contents = 37
+n_contents = 40
 jpeg_levels = [80, 40, 20, 10]
 image_size = [240, 320]
 n_eye_observers = 15
@@ -99,8 +99,11 @@ run = runs.start_run(
 )
 print(runs.data_mode_banner(data_dir, simulated_observers=simulated))
 for s in studies:
+    n_distinct = s.images["content_id"].nunique()
+    run.record(**{f"{s.name}_n_contents": int(n_distinct)})
     print(
-        f"{s.name}: {len(s.images)} image versions, {len(s.fixations)} points, sigma = {s.sigma_px:.1f} px;",
+        f"{s.name}: {n_distinct} distinct contents, {len(s.images)} image versions, {len(s.fixations)} points, "
+        f"sigma = {s.sigma_px:.1f} px;",
         "; ".join(s.notes),
     )
     if s.planted:

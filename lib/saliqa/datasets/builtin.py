@@ -1,10 +1,14 @@
-"""The builtin corpus: real photographs bundled with scikit-image, cropped and distorted.
+"""The builtin corpus: real photographs that installed packages ship, cropped and distorted.
 
 The builtin data tier (DESIGN.md, "Data: three tiers") needs real images that load offline.
-scikit-image ships a few natural photographs inside its wheel; :data:`PHOTOS` lists the ones
-used (loaded through the public ``skimage.data`` functions, no network). Microscopy, fundus,
+Every natural photograph that a dependency bundles inside its wheel is used once, here, for every
+notebook (:data:`PHOTOS`, loaded through the packages' public functions, no network):
+scikit-image's (``skimage.data``), scikit-learn's two sample images
+(``sklearn.datasets.load_sample_image``: ``china.jpg``, ``flower.jpg``) and matplotlib's sample
+photograph (``matplotlib.cbook.get_sample_data("grace_hopper.jpg")``). Microscopy, fundus,
 scanned text, binary, synthetic, texture and motion-blurred images of ``skimage.data`` are left
-out on purpose (not natural photographs, or not pristine references).
+out on purpose (not natural photographs, or not pristine references). The JPEG files of
+scikit-learn and matplotlib are used as decoded (they carry their own, mild compression).
 
 Contents
 --------
@@ -75,20 +79,21 @@ __all__ = [
     "load_image",
 ]
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 """Bumped whenever the generated pixels or file layout change (it keys the cache folders)."""
 
 
 @dataclass(frozen=True)
 class Photo:
-    """A photograph bundled with scikit-image.
+    """A photograph bundled with an installed package.
 
     Attributes
     ----------
     name : str
-        Name used here (``skimage.data`` function name, except ``motorcycle``).
+        Name used here (``skimage.data`` function name, except ``motorcycle``; the file stem
+        for the other packages).
     loader : str
-        ``skimage.data`` function that returns it.
+        ``skimage.data`` function that returns it, or the file name the package ships.
     is_grey : bool
         True for single-channel photographs.
     shape : tuple of int
@@ -102,6 +107,8 @@ class Photo:
     is_grey: bool
     shape: tuple[int, int]
     description: str
+    source: str = "skimage"
+    """Package that ships it: ``"skimage"``, ``"sklearn"`` or ``"matplotlib"``."""
 
 
 @dataclass(frozen=True)
@@ -163,6 +170,16 @@ _PHOTO_LIST = (
     Photo(
         "motorcycle", "stereo_motorcycle", False, (500, 741), "motorcycle in a garage (left view of the stereo pair)"
     ),
+    Photo("china", "china.jpg", False, (427, 640), "Summer Palace pagoda above a lake (Beijing)", "sklearn"),
+    Photo("flower", "flower.jpg", False, (427, 640), "orange dahlia on a defocused green background", "sklearn"),
+    Photo(
+        "grace_hopper",
+        "grace_hopper.jpg",
+        False,
+        (600, 512),
+        "portrait of Grace Hopper in uniform before a flag",
+        "matplotlib",
+    ),
     Photo("camera", "camera", True, (512, 512), "man with a camera on a tripod (cameraman)"),
     Photo("moon", "moon", True, (512, 512), "surface of the moon"),
     Photo("coins", "coins", True, (303, 384), "Greek coins on a dark background"),
@@ -202,6 +219,21 @@ _CROP_SPECS: dict[str, tuple[tuple[tuple[int, int, int, int], str], ...]] = {
         ((240, 100, 640, 500), "engine and front wheel"),
         ((0, 80, 400, 480), "seat and rear wheel"),
         ((380, 0, 741, 340), "headlamp and shelves"),
+    ),
+    "china": (
+        ((20, 0, 380, 400), "pagoda"),
+        ((280, 100, 640, 427), "lake, island and trees"),
+        ((320, 67, 640, 427), "trees, right"),
+    ),
+    "flower": (
+        ((160, 0, 520, 360), "dahlia"),
+        ((200, 67, 560, 427), "dahlia and bud"),
+        ((0, 47, 340, 427), "defocused leaves, left"),
+    ),
+    "grace_hopper": (
+        ((96, 0, 512, 400), "face and cap"),
+        ((0, 200, 340, 600), "flag and shoulder"),
+        ((160, 280, 512, 600), "name tag and ribbons"),
     ),
     "camera": (
         ((96, 32, 416, 352), "man and camera"),
@@ -248,20 +280,36 @@ def is_grey(name: str) -> bool:
     return _photo(name).is_grey
 
 
+def _load_from_package(photo: Photo) -> tuple[np.ndarray, str]:
+    """The photograph's pixels and a description of where they came from."""
+    if photo.source == "skimage":
+        import skimage.data  # imported lazily: skimage.io is slow to import
+
+        loaded = getattr(skimage.data, photo.loader)()
+        if isinstance(loaded, tuple):  # stereo_motorcycle -> (left, right, disparity)
+            loaded = loaded[0]
+        return np.asarray(loaded), f"skimage.data.{photo.loader}()"
+    if photo.source == "sklearn":
+        from sklearn.datasets import load_sample_image
+
+        return np.asarray(load_sample_image(photo.loader)), f"sklearn.datasets.load_sample_image({photo.loader!r})"
+    if photo.source == "matplotlib":
+        from matplotlib import cbook
+
+        with Image.open(cbook.get_sample_data(photo.loader)) as im:
+            return np.asarray(im.convert("RGB")), f"matplotlib.cbook.get_sample_data({photo.loader!r})"
+    raise ValueError(f"photo {photo.name!r}: unknown source {photo.source!r}; expected skimage, sklearn or matplotlib")
+
+
 @cache
 def _load_photo_cached(name: str) -> np.ndarray:
-    import skimage.data  # imported lazily: skimage.io is slow to import
-
     photo = _photo(name)
-    loaded = getattr(skimage.data, photo.loader)()
-    if isinstance(loaded, tuple):  # stereo_motorcycle -> (left, right, disparity)
-        loaded = loaded[0]
-    image = np.asarray(loaded)
+    image, origin = _load_from_package(photo)
     if image.dtype != np.uint8 or image.shape[:2] != photo.shape:
         raise ValueError(
-            f"photograph {name!r} from skimage.data.{photo.loader}() has dtype {image.dtype} and "
+            f"photograph {name!r} from {origin} has dtype {image.dtype} and "
             f"shape {image.shape}; expected uint8 of shape {photo.shape} (GENERATOR_VERSION "
-            f"{GENERATOR_VERSION} was built against scikit-image's bundled files)"
+            f"{GENERATOR_VERSION} was built against the packages' bundled files)"
         )
     if image.ndim == 2:
         image = np.repeat(image[:, :, None], 3, axis=2)
