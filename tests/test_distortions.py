@@ -26,6 +26,8 @@ CALLS = {
     "motion_blur": lambda im: D.motion_blur(im, 7, 30),
     "contrast_change": lambda im: D.contrast_change(im, 0.5),
     "white_noise": lambda im: D.white_noise(im, 10, seed=3),
+    "exposure": lambda im: D.exposure(im, -1.0),
+    "nonuniform_jpeg": lambda im: D.nonuniform_jpeg(im, 10, seed=3),
 }
 
 
@@ -42,7 +44,15 @@ def test_dtype_shape_and_determinism(name, photo, grey):
 
 
 def test_registry_apply_matches_functions(photo):
-    assert D.names() == ("jpeg", "gaussian_blur", "motion_blur", "contrast_change", "white_noise")
+    assert D.names() == (
+        "jpeg",
+        "gaussian_blur",
+        "motion_blur",
+        "contrast_change",
+        "white_noise",
+        "exposure",
+        "nonuniform_jpeg",
+    )
     np.testing.assert_array_equal(D.apply(photo, "jpeg", 30), D.jpeg(photo, 30))
     np.testing.assert_array_equal(D.apply(photo, "motion_blur", 7, options={"angle": 30}), D.motion_blur(photo, 7, 30))
     np.testing.assert_array_equal(D.apply(photo, "white_noise", 10, seed=3), D.white_noise(photo, 10, seed=3))
@@ -165,8 +175,70 @@ def test_white_noise(photo):
         (lambda im: D.white_noise(im[:4, :4].tolist(), 1), "image"),
         (lambda im: D.apply(im, "pixelate", 3), "name"),
         (lambda im: D.apply(im, "jpeg", 30, options={"angle": 3}), "options"),
+        (lambda im: D.exposure(im, 11), "stops"),
+        (lambda im: D.random_mask((10, 10), coverage=1.5), "coverage"),
+        (lambda im: D.random_mask((10, 10), cells=0), "cells"),
+        (lambda im: D.random_mask((10, 0)), "shape"),
+        (lambda im: D.blend(im, im, np.zeros(im.shape[:2]) + 2), "mask"),
+        (lambda im: D.blend(im, im, np.zeros((3, 3))), "mask"),
+        (lambda im: D.blend(im, im[:, :-1], np.zeros(im.shape[:2])), "distorted"),
+        (lambda im: D.regional(im, "jpeg", 0, np.zeros(im.shape[:2])), "quality"),
+        (lambda im: D.nonuniform_jpeg(im, 30, coverage=-0.1), "coverage"),
     ],
 )
 def test_bad_input_raises_value_error_naming_argument(photo, call, argument):
     with pytest.raises(ValueError, match=argument):
         call(photo)
+
+
+def test_exposure_hand_values_and_direction(photo, grey):
+    np.testing.assert_array_equal(D.exposure(photo, 0), photo)
+    # sRGB 188 is linear 0.5029 (IEC 61966-2-1); one stop down: linear 0.2514 -> 137; 255 -> 0.5 -> 187.5
+    ramp = np.array([[0, 188, 255]], np.uint8)
+    np.testing.assert_array_equal(D.exposure(ramp, -1), [[0, 137, 188]])
+    # one stop up doubles the light: 137 -> linear 0.2502 -> 0.5004 -> 188; 188 and 255 clip to white
+    np.testing.assert_array_equal(D.exposure(np.array([[137, 188, 255]], np.uint8), 1), [[188, 255, 255]])
+    assert D.exposure(grey, 1).mean() > grey.mean() > D.exposure(grey, -1).mean()
+    assert (D.exposure(photo, 2) == 255).mean() > (photo == 255).mean() + 0.1  # blown highlights
+
+
+def test_random_mask_coverage_smoothness_and_determinism():
+    m = D.random_mask((120, 200), coverage=0.3, cells=4, seed=7)
+    assert m.shape == (120, 200) and m.min() >= 0 and m.max() <= 1
+    assert (m > 0.5).mean() == pytest.approx(0.3, abs=0.01)
+    np.testing.assert_array_equal(m, D.random_mask((120, 200), coverage=0.3, cells=4, seed=7))
+    assert np.any(m != D.random_mask((120, 200), coverage=0.3, cells=4, seed=8))
+    # smooth: neighbouring pixels differ little; more cells, smaller blobs (more edges)
+    assert np.abs(np.diff(m, axis=1)).max() < 0.5
+    fine = D.random_mask((120, 200), coverage=0.3, cells=16, seed=7)
+    assert np.abs(np.diff(fine, axis=1)).sum() > np.abs(np.diff(m, axis=1)).sum()
+    np.testing.assert_array_equal(D.random_mask((5, 6), coverage=1.0), np.ones((5, 6)))
+    np.testing.assert_array_equal(D.random_mask((5, 6), coverage=0.0), np.zeros((5, 6)))
+
+
+def test_blend_and_regional(photo, grey):
+    dist = D.jpeg(photo, 10)
+    zeros, ones = np.zeros(photo.shape[:2]), np.ones(photo.shape[:2])
+    np.testing.assert_array_equal(D.blend(photo, dist, zeros), photo)
+    np.testing.assert_array_equal(D.blend(photo, dist, ones), dist)
+    half = D.blend(np.array([[10, 200]], np.uint8), np.array([[20, 101]], np.uint8), np.full((1, 2), 0.5))
+    np.testing.assert_array_equal(half, [[15, 150]])  # 150.5 rounds to even
+    left = np.zeros(photo.shape[:2])
+    left[:, : photo.shape[1] // 2] = 1.0
+    out = D.regional(photo, "gaussian_blur", 3.0, left)
+    half_w = photo.shape[1] // 2
+    np.testing.assert_array_equal(out[:, :half_w], D.gaussian_blur(photo, 3.0)[:, :half_w])
+    np.testing.assert_array_equal(out[:, half_w:], photo[:, half_w:])
+    g = D.regional(grey, "white_noise", 20, np.ones(grey.shape), seed=4)
+    np.testing.assert_array_equal(g, D.white_noise(grey, 20, seed=4))
+
+
+def test_nonuniform_jpeg_is_regional(photo):
+    out = D.apply(photo, "nonuniform_jpeg", 10, seed=5, options={"coverage": 0.3})
+    np.testing.assert_array_equal(out, D.nonuniform_jpeg(photo, 10, seed=5, coverage=0.3))
+    mask = D.random_mask(photo.shape[:2], 0.3, seed=5)
+    err = np.abs(out.astype(float) - photo).mean(axis=2)
+    full = np.abs(D.jpeg(photo, 10).astype(float) - photo).mean(axis=2)
+    assert err[mask < 0.01].max() <= 0.5  # untouched outside the region (up to rounding)
+    np.testing.assert_allclose(err[mask > 0.99].mean(), full[mask > 0.99].mean(), rtol=0.05)
+    assert np.any(out != D.nonuniform_jpeg(photo, 10, seed=6, coverage=0.3))

@@ -13,7 +13,16 @@ name                          level parameter        stronger distortion when th
 ``"motion_blur"``             ``length`` (px, >= 1)  higher
 ``"contrast_change"``         ``factor`` (>= 0)      further from 1
 ``"white_noise"``             ``sigma`` (grey lvls)  higher
+``"exposure"``                ``stops`` (EV)         further from 0 (> 0 over-, < 0 under-exposed)
+``"nonuniform_jpeg"``         ``quality`` (1..100)   lower (JPEG inside a random smooth region)
 ============================  =====================  ==========================================
+
+Non-uniform (regional) distortions: :func:`random_mask` draws a smooth random region (a soft
+mask in ``[0, 1]``), :func:`blend` mixes a distorted image into the original through a mask,
+and :func:`regional` applies any registered distortion through a mask
+(``out = (1 - m) * image + m * distorted``, rounded). ``"nonuniform_jpeg"`` is the registered
+example: JPEG at ``quality`` in a random region of about ``coverage`` of the picture, the rest
+untouched (the mask from ``seed``).
 
 :func:`apply` dispatches by name through :data:`REGISTRY`, which also holds each distortion's
 default levels (used by :func:`saliqa.datasets.builtin.distorted_set`).
@@ -35,6 +44,10 @@ Conventions
   brightness is kept; ``about="mid-grey"`` scales about 127.5 instead.
 - White noise is additive, zero-mean Gaussian, drawn independently per pixel and channel from
   ``numpy.random.default_rng(seed)``; the same ``seed`` gives the same noise.
+- Exposure scales linear light: the sRGB values are decoded with the IEC 61966-2-1 transfer
+  function, multiplied by ``2 ** stops`` (one stop doubles the light), clipped to ``[0, 1]``
+  (blown highlights, crushed shadows after rounding) and encoded again.
+- Regional blending is per pixel, the same mask for every channel, rounded like the rest.
 """
 
 from __future__ import annotations
@@ -50,7 +63,15 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from saliqa.checks import check_choice, check_int, check_real, check_seed
+from saliqa.checks import (
+    check_choice,
+    check_int,
+    check_positive,
+    check_probability,
+    check_real,
+    check_seed,
+    check_shape,
+)
 from saliqa.constants import BT601_LUMA
 
 __all__ = [
@@ -67,6 +88,11 @@ __all__ = [
     "motion_blur_kernel",
     "contrast_change",
     "white_noise",
+    "exposure",
+    "random_mask",
+    "blend",
+    "regional",
+    "nonuniform_jpeg",
 ]
 
 _SUBSAMPLING = ("4:4:4", "4:2:2", "4:2:0")
@@ -353,6 +379,220 @@ def white_noise(image: np.ndarray, sigma: float, seed: int = 0) -> np.ndarray:
     return _to_uint8(image.astype(np.float64) + noise)
 
 
+# --------------------------------------------------------------------------- exposure
+
+
+def _check_stops(stops: Any) -> float:
+    return check_real(stops, "stops (EV)", low=-10.0, high=10.0)
+
+
+def _srgb_to_linear(values: np.ndarray) -> np.ndarray:
+    """IEC 61966-2-1 decoding of sRGB values in [0, 1]."""
+    return np.where(values <= 0.04045, values / 12.92, ((values + 0.055) / 1.055) ** 2.4)
+
+
+def _linear_to_srgb(values: np.ndarray) -> np.ndarray:
+    """IEC 61966-2-1 encoding of linear values in [0, 1]."""
+    return np.where(values <= 0.0031308, 12.92 * values, 1.055 * np.power(values, 1.0 / 2.4) - 0.055)
+
+
+def exposure(image: np.ndarray, stops: float) -> np.ndarray:
+    """Over- or under-expose ``image`` by ``stops`` photographic stops (EV).
+
+    Parameters
+    ----------
+    image : ndarray of uint8, shape (H, W) or (H, W, 3)
+        Grey or RGB image, taken to be sRGB-encoded.
+    stops : float
+        Exposure change in stops, in [-10, 10]: ``+1`` doubles the linear light (over-exposed,
+        highlights clip to white), ``-1`` halves it (under-exposed, shadows crushed by the 8-bit
+        rounding); 0 returns an unchanged copy.
+
+    Returns
+    -------
+    ndarray of uint8
+        ``255 * srgb(clip(2 ** stops * linear(image / 255), 0, 1))``, rounded; same shape. The
+        transfer functions are IEC 61966-2-1's (module docstring).
+    """
+    image = _check_image(image)
+    stops = _check_stops(stops)
+    if stops == 0.0:
+        return image.copy()
+    linear = _srgb_to_linear(image.astype(np.float64) / 255.0)
+    return _to_uint8(255.0 * _linear_to_srgb(np.clip(linear * 2.0**stops, 0.0, 1.0)))
+
+
+# --------------------------------------------------------------------------- regional distortions
+
+
+def _check_mask(mask: Any, shape: tuple[int, ...]) -> np.ndarray:
+    m = np.asarray(mask, dtype=np.float64)
+    if m.shape != shape[:2]:
+        raise ValueError(f"mask must have the image's (H, W) = {shape[:2]}; got shape {m.shape}")
+    if not np.all(np.isfinite(m)) or m.min() < 0.0 or m.max() > 1.0:
+        raise ValueError("mask values must be finite and in [0, 1] (the share of the distorted image per pixel)")
+    return m
+
+
+def random_mask(
+    shape: tuple[int, int],
+    coverage: float = 0.4,
+    cells: float = 4.0,
+    softness: float = 0.15,
+    seed: int = 0,
+) -> np.ndarray:
+    """A smooth random region of an image: a soft mask in ``[0, 1]`` covering about ``coverage``.
+
+    A Gaussian random field is drawn on a coarse grid (``cells`` cells along the image's longer
+    side, at least 2 along each side, plus one), interpolated bicubically to ``shape``
+    (``cv2.resize``), standardised, and passed through a logistic step at its
+    ``1 - coverage`` quantile: ``m = 1 / (1 + exp(-(f - t) / softness))``. Blobs are therefore
+    about ``longer side / cells`` across; ``softness`` (in standard deviations of the field) sets
+    the width of their soft edges. ``coverage = 1`` gives all ones, ``0`` all zeros.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        ``(H, W)`` of the image.
+    coverage : float
+        Share of the image inside the region (the share of pixels above the threshold), in
+        [0, 1].
+    cells : float
+        Spatial scale: coarse-grid cells along the longer side (> 0; larger = smaller blobs).
+    softness : float
+        Edge width in field standard deviations (> 0).
+    seed : int
+        Seed of ``numpy.random.default_rng``.
+
+    Returns
+    -------
+    ndarray of float64, shape (H, W)
+        Values in [0, 1].
+    """
+    h, w = check_shape(shape, "shape")
+    coverage = check_probability(coverage, "coverage")
+    cells = check_positive(cells, "cells")
+    softness = check_positive(softness, "softness")
+    rng = np.random.default_rng(check_seed(seed))
+    longer = max(h, w)
+    gh = max(2, round(cells * h / longer)) + 1
+    gw = max(2, round(cells * w / longer)) + 1
+    grid = rng.standard_normal((gh, gw)).astype(np.float32)
+    field_ = cv2.resize(grid, (w, h), interpolation=cv2.INTER_CUBIC).astype(np.float64)
+    if coverage == 0.0:
+        return np.zeros((h, w))
+    if coverage == 1.0:
+        return np.ones((h, w))
+    std = field_.std()
+    field_ = (field_ - field_.mean()) / (std if std > 0 else 1.0)
+    threshold = float(np.quantile(field_, 1.0 - coverage))
+    return 1.0 / (1.0 + np.exp(-(field_ - threshold) / softness))
+
+
+def blend(image: np.ndarray, distorted: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """``image`` with ``distorted`` mixed in through ``mask``: ``rint((1 - m) image + m distorted)``.
+
+    Parameters
+    ----------
+    image, distorted : ndarray of uint8
+        Same shape, grey ``(H, W)`` or RGB ``(H, W, 3)``.
+    mask : array_like of float, shape (H, W)
+        Share of ``distorted`` per pixel, in [0, 1] (the same for every channel).
+
+    Returns
+    -------
+    ndarray of uint8
+        Same shape; equal to ``image`` where ``m = 0`` and to ``distorted`` where ``m = 1``.
+    """
+    image = _check_image(image)
+    distorted = _check_image(distorted, "distorted")
+    if distorted.shape != image.shape:
+        raise ValueError(f"distorted has shape {distorted.shape}; expected the image's {image.shape}")
+    m = _check_mask(mask, image.shape)
+    if image.ndim == 3:
+        m = m[:, :, None]
+    a, b = image.astype(np.float64), distorted.astype(np.float64)
+    return _to_uint8(a + m * (b - a))
+
+
+def regional(
+    image: np.ndarray,
+    name: str,
+    level_value: float,
+    mask: np.ndarray,
+    *,
+    seed: int = 0,
+    options: Mapping[str, Any] | None = None,
+) -> np.ndarray:
+    """Apply registered distortion ``name`` only where ``mask`` says (a non-uniform distortion).
+
+    The whole image is distorted by :func:`apply` (so a JPEG region carries the blocks of a
+    whole-picture encoding at that quality, a blurred region the blur of its neighbourhood)
+    and mixed into the original by :func:`blend`.
+
+    Parameters
+    ----------
+    image : ndarray of uint8
+        Grey ``(H, W)`` or RGB ``(H, W, 3)``.
+    name : str
+        One of :func:`names`.
+    level_value : float
+        Its level (as :func:`apply`).
+    mask : array_like, shape (H, W)
+        Share of the distorted image per pixel, in [0, 1] (e.g. :func:`random_mask`).
+    seed : int
+        For stochastic distortions.
+    options : mapping, optional
+        The distortion's extra keyword arguments.
+
+    Returns
+    -------
+    ndarray of uint8
+        Same shape as ``image``.
+    """
+    image = _check_image(image)
+    _check_mask(mask, image.shape)
+    return blend(image, apply(image, name, level_value, seed=seed, options=options), mask)
+
+
+def nonuniform_jpeg(
+    image: np.ndarray,
+    quality: int,
+    seed: int = 0,
+    coverage: float = 0.4,
+    cells: float = 4.0,
+    softness: float = 0.15,
+    subsampling: str = "4:2:0",
+) -> np.ndarray:
+    """Non-uniform compression: JPEG at ``quality`` inside a random smooth region only.
+
+    ``regional(image, "jpeg", quality, random_mask(image.shape[:2], coverage, cells, softness,
+    seed))``: the region holds the decoded pixels of a whole-image JPEG encoding at ``quality``,
+    the rest of the picture is untouched, with soft edges between them.
+
+    Parameters
+    ----------
+    image : ndarray of uint8, shape (H, W) or (H, W, 3)
+        Grey or RGB image.
+    quality : int
+        IJG quality inside the region, 1..100.
+    seed : int
+        Seed of the region (:func:`random_mask`).
+    coverage, cells, softness : float
+        Of the region (:func:`random_mask`).
+    subsampling : {"4:2:0", "4:2:2", "4:4:4"}
+        Chroma subsampling of the encoding.
+
+    Returns
+    -------
+    ndarray of uint8
+        Same shape as ``image``.
+    """
+    image = _check_image(image)
+    mask = random_mask(image.shape[:2], coverage, cells, softness, seed)
+    return blend(image, jpeg(image, quality, subsampling), mask)
+
+
 # --------------------------------------------------------------------------- registry
 
 
@@ -433,6 +673,23 @@ REGISTRY: Mapping[str, Distortion] = MappingProxyType(
             (5.0, 10.0, 20.0, 30.0, 50.0),
             stochastic=True,
         ),
+        "exposure": Distortion(
+            "exposure",
+            exposure,
+            "stops",
+            _check_stops,
+            (0.5, -0.5, 1.0, -1.0, 2.0, -2.0),
+        ),
+        "nonuniform_jpeg": Distortion(
+            "nonuniform_jpeg",
+            nonuniform_jpeg,
+            "quality",
+            _check_quality,
+            (70, 50, 30, 10),
+            options=("coverage", "cells", "softness", "subsampling"),
+            stochastic=True,
+            higher_is_stronger=False,
+        ),
     }
 )
 
@@ -500,7 +757,7 @@ def apply(
         Passed as the distortion's level parameter (``quality``, ``sigma``, ``length``,
         ``factor``; see :data:`REGISTRY`).
     seed : int
-        Used by stochastic distortions (``white_noise``) only.
+        Used by stochastic distortions (``white_noise``; ``nonuniform_jpeg``: its region) only.
     options : mapping, optional
         Extra keyword arguments, limited to the distortion's ``options`` (e.g. ``{"angle": 45}``
         for ``motion_blur``).
