@@ -17,6 +17,9 @@ is re-exported here:
   :func:`drop_removed` (from :mod:`saliqa.screening`) drops the removed raters' ratings;
 * :mod:`saliqa.subjective.consistency` -- subjects split randomly into two disjoint equal sets,
   one MOS per set, LCC between them, averaged over 25 splits: :func:`split_half_consistency`;
+* :mod:`saliqa.subjective.process` -- the whole of Sec. 3.4 in one call: worker screening
+  (acceptance rate), rater screening per HIT (with :class:`GoldCorrelation` for the gold
+  contents), MOS and split-half consistency: :func:`process_ratings`;
 * :mod:`saliqa.subjective.ratings` -- the checks of the ratings table these share.
 
 Crowd *worker* screening from the platform's records (seed 000's accuracy > 80 %, quiz, 70 %
@@ -32,7 +35,7 @@ Tables
 
 from saliqa.screening import Screening as Screening
 from saliqa.screening import drop_removed as drop_removed
-from saliqa.subjective import consistency, mos, screening
+from saliqa.subjective import consistency, mos, process, screening
 from saliqa.subjective.consistency import (
     SplitHalfResult as SplitHalfResult,
 )
@@ -41,6 +44,10 @@ from saliqa.subjective.consistency import (
 )
 from saliqa.subjective.mos import mos_from_ratings as mos_from_ratings
 from saliqa.subjective.mos import zscore_ratings as zscore_ratings
+from saliqa.subjective.process import SEED003_WORKER_RULES as SEED003_WORKER_RULES
+from saliqa.subjective.process import GoldCorrelation as GoldCorrelation
+from saliqa.subjective.process import ProcessedRatings as ProcessedRatings
+from saliqa.subjective.process import process_ratings as process_ratings
 from saliqa.subjective.screening import (
     SEED003_RATER_RULES as SEED003_RATER_RULES,
 )
@@ -66,4 +73,4 @@ from saliqa.subjective.screening import (
     screen_raters as screen_raters,
 )
 
-__all__ = [*mos.__all__, *screening.__all__, *consistency.__all__, "Screening", "drop_removed"]
+__all__ = [*mos.__all__, *screening.__all__, *consistency.__all__, *process.__all__, "Screening", "drop_removed"]
