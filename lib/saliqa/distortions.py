@@ -418,8 +418,10 @@ def exposure(image: np.ndarray, stops: float) -> np.ndarray:
     stops = _check_stops(stops)
     if stops == 0.0:
         return image.copy()
-    linear = _srgb_to_linear(image.astype(np.float64) / 255.0)
-    return _to_uint8(255.0 * _linear_to_srgb(np.clip(linear * 2.0**stops, 0.0, 1.0)))
+    # a per-value mapping: computed in float64 for the 256 levels, then looked up
+    linear = _srgb_to_linear(np.arange(256, dtype=np.float64) / 255.0)
+    table = _to_uint8(255.0 * _linear_to_srgb(np.clip(linear * 2.0**stops, 0.0, 1.0)))
+    return table[image]
 
 
 # --------------------------------------------------------------------------- regional distortions
@@ -503,15 +505,16 @@ def blend(image: np.ndarray, distorted: np.ndarray, mask: np.ndarray) -> np.ndar
     -------
     ndarray of uint8
         Same shape; equal to ``image`` where ``m = 0`` and to ``distorted`` where ``m = 1``.
+        The mix is computed in float32 (the mask rounded to float32), then rounded.
     """
     image = _check_image(image)
     distorted = _check_image(distorted, "distorted")
     if distorted.shape != image.shape:
         raise ValueError(f"distorted has shape {distorted.shape}; expected the image's {image.shape}")
-    m = _check_mask(mask, image.shape)
+    m = _check_mask(mask, image.shape).astype(np.float32)
     if image.ndim == 3:
         m = m[:, :, None]
-    a, b = image.astype(np.float64), distorted.astype(np.float64)
+    a, b = image.astype(np.float32), distorted.astype(np.float32)
     return _to_uint8(a + m * (b - a))
 
 
