@@ -411,7 +411,7 @@ def test_external_predictors_join_the_tables(data, predictions) -> None:
     extra = pd.concat(
         [
             S.external_predictions(views, "brisque", darkness),
-            S.external_predictions(views, "niqe", -darkness),
+            S.external_predictions(views, "niqe", darkness, lower_is_better=True),
             S.external_predictions(views, "my_metric", np.arange(len(views), dtype=float)),
         ]
     )
@@ -480,3 +480,25 @@ def test_quality_maps(trained, data) -> None:
         assert m.blend.shape == m.picture.shape and m.blend.dtype == np.float32
     default = S.quality_maps(model, data, n=3, grid=2)
     assert len(default) == 3 and len({m.image_id for m in default}) == 3
+
+
+def test_workers_and_cpu_autocast_paths(trained, data, tmp_path) -> None:
+    # DataLoader workers (the default on CUDA) give the same predictions; bf16 autocast stays close
+    views = S.evaluation_views(data, ("test",))
+    model = trained["results"]["roipool"].model
+    ref, _ = S.predict_views(model, "roipool", views, canvas=CANVAS, device="cpu")
+    par, _ = S.predict_views(model, "roipool", views, canvas=CANVAS, device="cpu", num_workers=1)
+    np.testing.assert_array_equal(ref, par)
+    bf16, _ = S.predict_views(model, "roipool", views, canvas=CANVAS, device="cpu", amp=True)
+    assert np.isfinite(bf16).all() and np.corrcoef(ref, bf16)[0, 1] > 0.9
+    # CNNIQA's contrast normalisation runs in float32 under autocast; workers share the picture cache
+    res = S.train_models(
+        data,
+        ["cnniqa"],
+        config=small_config(amp=True, num_workers=1),
+        device="cpu",
+        cnniqa_patches=4,
+        progress=False,
+        checkpoint_root=tmp_path,
+    )["cnniqa"]
+    assert np.isfinite(res.history["train_loss"]).all() and np.isfinite(res.history["val_srcc"]).all()

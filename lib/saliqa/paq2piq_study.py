@@ -1041,7 +1041,9 @@ def score_views(views: pd.DataFrame, fn: Callable[[NDArray[np.uint8]], float]) -
     return np.asarray([float(fn(img)) for img in view_images(views)], dtype=np.float64)
 
 
-def external_predictions(views: pd.DataFrame, name: str, scores: ArrayLike) -> pd.DataFrame:
+def external_predictions(
+    views: pd.DataFrame, name: str, scores: ArrayLike, *, lower_is_better: bool = False
+) -> pd.DataFrame:
     """Rows of an externally computed predictor (NIQE, BRISQUE, ...) in :func:`predict_study`'s layout.
 
     Parameters
@@ -1051,9 +1053,10 @@ def external_predictions(views: pd.DataFrame, name: str, scores: ArrayLike) -> p
     name
         The predictor's name (``"niqe"`` and ``"brisque"`` get the paper's row labels and order).
     scores
-        One score per view, in order. The tables correlate them as given: a predictor whose
-        scores fall as quality rises (NIQE, BRISQUE) gives negative SRCC / LCC; pass ``-scores``
-        for the paper's convention of reporting them positive.
+        One score per view, in order.
+    lower_is_better
+        The scores fall as quality rises (NIQE, BRISQUE): they are negated, so the tables report
+        positive SRCC / LCC for a good predictor, as the paper does.
 
     Raises
     ------
@@ -1065,7 +1068,7 @@ def external_predictions(views: pd.DataFrame, name: str, scores: ArrayLike) -> p
         raise ValueError(f"{s.size} scores for {len(views)} views")
     out = views.copy()
     out.insert(0, "model", str(name))
-    out["pred"] = s
+    out["pred"] = -s if lower_is_better else s
     out["input"] = "external"
     return out
 
