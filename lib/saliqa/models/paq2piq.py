@@ -268,7 +268,7 @@ class RoIPoolModel(_BackboneModel):
 
     def roi_scores(self, features: torch.Tensor, rois: torch.Tensor) -> torch.Tensor:
         """Head scores ``(K,)`` of ``(K, 5)`` rois on a feature map from :meth:`features`."""
-        return self.head(self.roi_pool(features, rois.to(features.dtype)))[:, 0]
+        return self.head(self.roi_pool(features, rois))[:, 0]
 
     def forward(self, images: torch.Tensor, boxes: Boxes = None) -> torch.Tensor:
         """One score per RoI: ``(B, R)`` for ``(B, R, 4)`` boxes, ``(K,)`` for ``(K, 5)`` / a list."""
@@ -331,7 +331,7 @@ class FeedbackModel(_BackboneModel):
 
     def roi_scores(self, features: torch.Tensor, rois: torch.Tensor) -> torch.Tensor:
         """Head0 scores ``(K,)`` of ``(K, 5)`` rois on a feature map from :meth:`features`."""
-        return self.head0(self.roi_pool(features, rois.to(features.dtype)))[:, 0]
+        return self.head0(self.roi_pool(features, rois))[:, 0]
 
     def forward(
         self, images: torch.Tensor, boxes: torch.Tensor, *, return_head0: bool = False
@@ -343,7 +343,7 @@ class FeedbackModel(_BackboneModel):
             raise ValueError(f"boxes must be (B, n_rois, 4) = ({b}, {self.n_rois}, 4), picture box first; got {got}")
         rois, shape = _rois(boxes, images)
         feats = self.features(images)
-        pooled = self.roi_pool(feats, rois.to(feats.dtype))  # (B * n_rois, C, 2, 2)
+        pooled = self.roi_pool(feats, rois)  # (B * n_rois, C, 2, 2)
         head0 = self.head0(pooled)[:, 0].reshape(shape)
         if self.picture_pool == "roi":
             picture = self.image_pool(pooled.reshape(b, self.n_rois, *pooled.shape[1:])[:, 0])

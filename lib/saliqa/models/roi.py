@@ -223,8 +223,11 @@ def roi_pool_auto(
 
     if torchvision_ops_available():
         tv = import_torchvision()
-        rois = boxes_to_rois(boxes, dtype=features.dtype).to(features.device)
-        return tv.ops.roi_pool(features, rois, _pair(output_size), spatial_scale)
+        # boxes stay float32: bf16 would round pixel coordinates to steps of up to 4 px at 640
+        compute = features.dtype if features.dtype in (torch.float32, torch.float64) else torch.float32
+        rois = boxes_to_rois(boxes, dtype=compute).to(features.device)
+        out = tv.ops.roi_pool(features.to(compute), rois, _pair(output_size), spatial_scale)
+        return out.to(features.dtype)
     return roi_pool(features, boxes, output_size, spatial_scale)
 
 
