@@ -324,3 +324,12 @@ def test_planted_effects_recovered_at_default_size(default):
     assert min(rec["gold_positive_srcc_kept"].values()) > 0.85  # "nearly all" positive, as the paper
     assert rec["mos_latent_srcc"]["patch"] > rec["mos_latent_srcc"]["picture"] > 0.7
     assert db["summary"]["n_contents"] == len(builtin.CROPS)
+
+
+def test_picture_sizes_keep_to_long_side():
+    cfg = P.Paq2piqConfig(n_pictures=500, long_side=(80, 200))  # no common size inside: all uniform
+    longer = P.picture_sizes(cfg, np.random.default_rng(0)).max(axis=1)
+    assert longer.min() >= 80 and longer.max() <= 200 and len(np.unique(longer)) > 60
+    cfg = P.Paq2piqConfig(n_pictures=500, long_side=(120, 250))  # only 240 of the common sizes
+    longer = P.picture_sizes(cfg, np.random.default_rng(0)).max(axis=1)
+    assert longer.max() <= 250 and (longer == 240).mean() > 0.4

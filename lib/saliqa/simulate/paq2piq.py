@@ -12,8 +12,8 @@ below.
 Generative model
 ----------------
 1. **Pictures** (Sec. 3.1, Fig. 4). Picture ``i`` gets a size: the longer side is, with
-   probability ``common_fraction``, one of ``common_long_sides`` (the few standard sizes that
-   make Fig. 4's dense columns), else uniform in ``long_side``; the aspect ratio (width / height
+   probability ``common_fraction``, one of ``common_long_sides`` inside ``long_side`` (the few
+   standard sizes that make Fig. 4's dense columns), else uniform in ``long_side``; the aspect ratio (width / height
    of a landscape picture) is drawn from ``aspect_ratios`` with ``aspect_weights``, and the
    picture is portrait with probability ``portrait_fraction``. Its content is a documented
    builtin crop (:data:`saliqa.datasets.builtin.CROPS`), taken in the seeded photo-stratified
@@ -484,11 +484,15 @@ def smoke_config(**overrides: Any) -> Paq2piqConfig:
 
 
 def picture_sizes(config: Paq2piqConfig, rng: np.random.Generator) -> np.ndarray:
-    """Picture sizes of step 1 as an ``(n, 2)`` int array of ``(width, height)``."""
+    """Picture sizes of step 1 as an ``(n, 2)`` int array of ``(width, height)``.
+
+    Only the ``common_long_sides`` inside ``long_side`` are used (none: every size is uniform).
+    """
     n = config.n_pictures
     lo, hi = config.long_side
-    common = rng.random(n) < config.common_fraction
-    longer = np.where(common, rng.choice(np.asarray(config.common_long_sides), n), rng.integers(lo, hi + 1, n))
+    sides = np.asarray([v for v in config.common_long_sides if lo <= v <= hi], dtype=np.int64)
+    common = rng.random(n) < (config.common_fraction if sides.size else 0.0)
+    longer = np.where(common, rng.choice(sides if sides.size else np.array([lo]), n), rng.integers(lo, hi + 1, n))
     p = np.asarray(config.aspect_weights, float)
     ratio = rng.choice(np.asarray(config.aspect_ratios, float), n, p=p / p.sum())
     shorter = np.maximum(16, np.rint(longer / ratio)).astype(np.int64)
