@@ -110,6 +110,8 @@ __all__ = [
     "study_config",
     "build_model",
     "train_models",
+    "init_output_bias",
+    "checkpoint_folder",
     "roi_forward",
     "roi_loss",
     "roi_picture_score",
@@ -646,6 +648,24 @@ class CnniqaPatchDataset:
 # --------------------------------------------------------------------------------------------
 
 
+def checkpoint_folder(root: str | os.PathLike[str], data: StudyData, **settings: Any) -> Path:
+    """A checkpoint folder keyed by the data and the settings: ``root / <16 hex digits>``.
+
+    :func:`train_models` resumes from what it finds under ``checkpoint_root``; a folder shared by
+    runs with other pictures, MOS, canvas or training settings would resume the wrong models.
+    The key hashes the pictures (``image_id``, ``mos``, ``split``), the patch MOS, the canvas and
+    ``settings`` (models, backbone, epochs, batch, learning rates, seed, ...: any JSON-able values).
+    """
+    import hashlib
+    import json
+
+    digest = hashlib.sha256()
+    digest.update(data.images[["image_id", "mos", "split"]].to_csv(index=False).encode())
+    digest.update(np.nan_to_num(data.patch_mos, nan=-1.0).tobytes())
+    digest.update(json.dumps({"canvas": list(data.canvas), **settings}, sort_keys=True, default=str).encode())
+    return Path(root) / digest.hexdigest()[:16]
+
+
 def study_config(**overrides: Any) -> TrainConfig:
     """The paper's training settings (section 4.1) for :func:`train_models`.
 
@@ -755,6 +775,34 @@ def _as_study_data(data: Any, canvas: int | Sequence[int] | None) -> StudyData:
     raise TypeError(f"data must be StudyData, (images, patches) or {{'images', 'patches'}}; got {type(data).__name__}")
 
 
+def init_output_bias(model: nn.Module, value: float) -> int:
+    """Set the bias of every single-output ``nn.Linear`` of ``model`` (its score heads) to ``value``.
+
+    The Feedback model has two (Head0 for picture and patch scores, Head1 for the picture).
+
+    Returns
+    -------
+    int
+        How many layers were set.
+
+    Raises
+    ------
+    ValueError
+        If the model has no single-output linear layer with a bias.
+    """
+    import torch
+
+    heads = [
+        m for m in model.modules() if isinstance(m, torch.nn.Linear) and m.out_features == 1 and m.bias is not None
+    ]
+    if not heads:
+        raise ValueError(f"{type(model).__name__} has no nn.Linear with one output and a bias")
+    with torch.no_grad():
+        for layer in heads:
+            layer.bias.fill_(value)
+    return len(heads)
+
+
 def train_models(
     data: StudyData | tuple[pd.DataFrame, pd.DataFrame] | Mapping[str, pd.DataFrame],
     models: Sequence[str] = DEFAULT_MODELS,
@@ -770,6 +818,7 @@ def train_models(
     seed: int | None = None,
     cnniqa_patches: int = 32,
     factories: Mapping[str, Callable[[], nn.Module]] | None = None,
+    init_bias_to_mean: bool = True,
     memory_cache: bool | Literal["auto"] = "auto",
     cache_dir: str | os.PathLike[str] | None = None,
     progress: bool = True,
@@ -805,6 +854,11 @@ def train_models(
         the model's name only); None: ``config.seed``.
     cnniqa_patches
         Random 32x32 patches per picture per epoch for CNNIQA (:class:`CnniqaPatchDataset`).
+    init_bias_to_mean
+        Start the bias of each model's output layer at the training pictures' mean MOS (the
+        score scale is 0-100; PyTorch's default init starts the output near 0, so short runs
+        spend their first epochs learning the offset). The paper is silent; this only moves the
+        starting point.
     factories
         Optional ``name -> () -> nn.Module`` replacing :func:`build_model` for those names (e.g.
         a smaller backbone); the model must take the inputs of its name's kind.
@@ -850,6 +904,10 @@ def train_models(
                 model = build_model(
                     name, backbone=backbone, nima_backbone=nima_backbone, pretrained=pretrained, n_patches=n_patches
                 )
+        if init_bias_to_mean:
+            init_output_bias(
+                model, float(np.nanmean(study.images["mos"].to_numpy(dtype=float)[study.indices("train")]))
+            )
         kind = MODEL_KINDS[name]
         kwargs: dict[str, Any] = {}
         if kind == "roi":

@@ -35,6 +35,7 @@ __all__ = [
     "plot_size_scatter",
     "plot_picture_patches",
     "plot_feature_histograms",
+    "plot_failure_cases",
 ]
 
 _PATCH_COLOURS = ("#d62728", "#ff7f0e", "#2ca02c", "#1f77b4", "#9467bd")
@@ -258,4 +259,36 @@ def plot_feature_histograms(features: pd.DataFrame, *, bins: int = 30, ncols: in
         for bar in bars:
             bar.set_gid(f"feature:{col}")
         ax.set_title(col.replace("_", " "), fontsize=9)
+    return fig
+
+
+def plot_failure_cases(pictures: Sequence[np.ndarray], cases: pd.DataFrame, *, cell: float = 3.0) -> Figure:
+    """Fig. 11: the pictures a model got most wrong, with the human MOS and the prediction.
+
+    Parameters
+    ----------
+    pictures : sequence of ndarray
+        The pictures of ``cases``, in order.
+    cases : DataFrame
+        :func:`saliqa.paq2piq_study.failure_cases` rows (``image_id``, ``mos``, ``pred``,
+        ``direction``).
+    cell : float
+        Inches per panel.
+
+    Raises
+    ------
+    ValueError
+        If the numbers of pictures and rows differ, or there are none.
+    """
+    for col in ("image_id", "mos", "pred", "direction"):
+        if col not in cases.columns:
+            raise ValueError(f"cases: missing column {col!r} (from saliqa.paq2piq_study.failure_cases)")
+    if len(pictures) != len(cases) or len(cases) == 0:
+        raise ValueError(f"{len(pictures)} pictures for {len(cases)} failure cases; expected the same, at least one")
+    fig = _figure((cell * len(cases), cell * 0.95))
+    axes = fig.subplots(1, len(cases), squeeze=False)[0]
+    for ax, picture, row in zip(axes, pictures, cases.itertuples(index=False)):
+        ax.imshow(picture)
+        ax.set_axis_off()
+        ax.set_title(f"{row.image_id}\nMOS {row.mos:.0f}, predicted {row.pred:.0f} ({row.direction})", fontsize=8)
     return fig

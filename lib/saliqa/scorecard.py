@@ -13,6 +13,9 @@ column         meaning
 ``expected``   the verdict rule: ``"> 0"``, ``">= 0.8"``, ... (a direction / threshold), or
                ``"|diff| <= 0.05"`` (closeness to ``paper_value``), or empty (reported only)
 ``note``       what is compared, and where a threshold is ours rather than the paper's
+``scope``      optional: ``planted`` (an effect planted in the builtin data: it must hold on
+               builtin runs), ``finding`` (a result of the paper tested on whatever data the
+               run used: reported as it comes out, a FAIL is a finding, not a defect), or empty
 =============  ===========================================================================
 
 The notebook supplies only obtained values: the thresholds and the paper's numbers are data, so
@@ -41,7 +44,8 @@ from saliqa import paths
 __all__ = ["Scorecard", "load_reference", "parse_expected", "REFERENCE_COLUMNS", "SCORECARD_COLUMNS"]
 
 REFERENCE_COLUMNS = ("claim", "table", "row", "column", "paper_value", "expected", "note")
-SCORECARD_COLUMNS = ("claim", "label", "kind", "paper", "obtained", "expected", "passed", "note")
+SCORECARD_COLUMNS = ("claim", "label", "kind", "paper", "obtained", "expected", "passed", "note", "scope")
+SCOPES = ("", "planted", "finding")
 
 _OPS: dict[str, Callable[[float, float], bool]] = {
     ">": operator.gt,
@@ -112,6 +116,14 @@ def load_reference(stem: str, root: Path | None = None) -> pd.DataFrame:
             if op == "|diff|" and not text.strip():
                 raise ValueError(f"{path}, data row {i} (claim {claim!r}): rule {rule!r} needs a paper_value")
     table["paper_value"] = values
+    if "scope" not in table.columns:
+        table["scope"] = ""
+    bad = ~table["scope"].isin(SCOPES)
+    if bad.any():
+        i = int(bad.to_numpy().nonzero()[0][0])
+        raise ValueError(
+            f"{path}, claim {table['claim'].iloc[i]!r}: scope {table['scope'].iloc[i]!r}; expected one of {SCOPES}"
+        )
     out = table.set_index("claim")
     out.attrs["path"] = str(path)
     return out
@@ -174,6 +186,7 @@ class Scorecard:
                 expected=expected or "reported",
                 passed=passed,
                 note=(f"{source}: " if source and source != "-" else "") + notes,
+                scope=ref["scope"],
             )
         )
         return passed
@@ -190,6 +203,7 @@ class Scorecard:
                 expected="reported",
                 passed=None,
                 note=note,
+                scope="",
             )
         )
 
@@ -202,8 +216,20 @@ class Scorecard:
         judged = [r for r in self.rows if r["passed"] is not None]
         passed = sum(bool(r["passed"]) for r in judged)
         text = f"{passed}/{len(judged)} claims pass"
+        extras = []
+        findings = sum(r.get("scope") == "finding" and r["passed"] is False for r in judged)
+        if findings:
+            extras.append(f"{findings} of the paper's findings not reproduced")
         unjudged = len(self.rows) - len(judged)
-        return text + (f" ({unjudged} reported without verdict)" if unjudged else "")
+        if unjudged:
+            extras.append(f"{unjudged} reported without verdict")
+        return text + (f" ({'; '.join(extras)})" if extras else "")
+
+    def failed(self, *, include_findings: bool = False) -> list[str]:
+        """Labels of the claims that failed (by default not the paper's findings, scope ``finding``)."""
+        return [
+            r["label"] for r in self.rows if r["passed"] is False and (include_findings or r.get("scope") != "finding")
+        ]
 
 
 def _kind(expected: str) -> str:

@@ -462,7 +462,7 @@ def _printed(count: int, unit: int) -> float:
 def parameter_table() -> pd.DataFrame:
     """Table 8 (seed 003, supplementary B): our parameter counts beside the paper's.
 
-    One row per number of Table 8 (claims of ``data/reference/02_paq2piq_table8.csv``, where the
+    One row per number of Table 8 (claims of ``data/reference/02_paq2piq.csv``, where the
     paper's values are transcribed). Models are built with random init (counts do not depend on
     weights) from torchvision / this module: CNNIQA, NIMA with MobileNetV2 and ResNet-18 (one
     output), Baseline, RoIPool and Feedback with ResNet-18.
@@ -512,7 +512,7 @@ def parameter_table() -> pd.DataFrame:
 
     from saliqa.scorecard import load_reference
 
-    reference = load_reference("02_paq2piq_table8")
+    reference = load_reference("02_paq2piq")
     models = _table8_models()
     splits = {key: parameter_split(m) for key, m in models.items()}
     rows = []
