@@ -69,21 +69,31 @@ def select_notebooks(selectors: list[str], folder: Path | None = None) -> list[P
     return chosen
 
 
-def _parameters(stem: str, profile: str, data_root: str | None, out_dir: Path) -> dict:
+def _parameters(stem: str, profile: str, data_root: str | None, out_dir: Path, overrides: dict | None = None) -> dict:
     path = paths.params_dir(profile) / f"{stem}.yaml"
     if not path.is_file():
         raise FileNotFoundError(f"parameters file missing: {path}")
     params = yaml.safe_load(path.read_text()) or {}
     if not isinstance(params, dict):
         raise ValueError(f"{path}: expected a mapping of parameter names to values")
+    params.update(overrides or {})
     params.update(profile=profile, data_dir=data_root, out_dir=str(out_dir))
     return params
 
 
 def run_notebook(
-    notebook: Path, profile: str, data_root: str | None, kernel: str = "saliqa", report_root: Path | None = None
+    notebook: Path,
+    profile: str,
+    data_root: str | None,
+    kernel: str = "saliqa",
+    report_root: Path | None = None,
+    overrides: dict | None = None,
 ) -> NotebookResult:
-    """Execute one notebook with papermill in a subprocess and render its HTML."""
+    """Execute one notebook with papermill in a subprocess and render its HTML.
+
+    ``overrides`` replace parameters of ``params/<profile>/<stem>.yaml`` (tests shrink a profile's
+    sizes this way while keeping its code path).
+    """
     report_root = report_root or paths.reports_dir(profile)
     stem = notebook.stem
     out_dir = report_root / stem
@@ -91,7 +101,7 @@ def run_notebook(
     cell_timeout, total_timeout = TIMEOUTS[profile]
     start = time.perf_counter()
     try:
-        params = _parameters(stem, profile, data_root, out_dir)
+        params = _parameters(stem, profile, data_root, out_dir, overrides)
     except (FileNotFoundError, ValueError) as exc:
         return NotebookResult(stem, "failed", 0.0, str(exc))
     html_path = report_root / f"{stem}.html"
