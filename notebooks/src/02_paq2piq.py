@@ -51,13 +51,13 @@ data_dir = None
 device = "auto"
 seed = 0
 out_dir = None
-n_pictures = 400
-canvas = 320
-long_side = [120, 400]
+n_pictures = 450
+canvas = 256
+long_side = [112, 320]
 models = ["baseline", "roipool", "feedback", "nima", "cnniqa"]
 backbone = "mobilenet_v2"
 nima_backbone = "mobilenet_v2"
-epochs = 3
+epochs = 2
 batch_size = 16
 lr_body = 3e-4
 lr_head = 3e-3
@@ -305,9 +305,7 @@ print(table2.round(3).to_string())
 
 # %%
 cross = {
-    name: table
-    for name, table in labels.mos.items()
-    if name != "FLIVE" and "path" in table and table["path"].notna().all()
+    name: table for name, table in labels.mos.items() if name != "FLIVE" and paq2piq_sources.pictures_present(table)
 }
 if cross:
     cross_predictions = pd.concat(

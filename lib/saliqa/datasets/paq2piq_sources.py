@@ -27,7 +27,7 @@ import pandas as pd
 
 from saliqa.datasets import clive, flive, koniq
 
-__all__ = ["LabelDatabases", "load_label_databases", "Fig5Example", "fig5_examples"]
+__all__ = ["LabelDatabases", "load_label_databases", "pictures_present", "Fig5Example", "fig5_examples"]
 
 
 @dataclass
@@ -77,6 +77,17 @@ def load_label_databases(data_dir: str | Path | None) -> LabelDatabases:
     if not out.mos:
         out.notes.append(f"no flive/, koniq/, clive/ or iqa-meta/ under {root}")
     return out
+
+
+def pictures_present(images: pd.DataFrame) -> bool:
+    """True when every row of an ``images`` table has a ``path`` naming an existing file.
+
+    Label-only tables (KonIQ's CSV, CLIVE's MOS table of ``iqa-meta/``) hold file names without
+    the pictures: they feed the database figures but cannot be scored (Table 4).
+    """
+    if "path" not in images.columns or images.empty:
+        return False
+    return bool(images["path"].map(lambda p: isinstance(p, (str, Path)) and Path(p).is_file()).all())
 
 
 @dataclass
