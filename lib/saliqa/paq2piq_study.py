@@ -87,7 +87,7 @@ from saliqa.canvas import DEFAULT_CANVAS, larger_than_canvas
 from saliqa.checks import check_choice, check_int, check_real, check_seed, check_shape, require_columns
 from saliqa.data_cache import CanvasSpec, PictureDataset, Placement, place_on_canvas, read_image
 from saliqa.patches import PATCH_FRACTIONS
-from saliqa.train import TrainConfig, TrainResult, body_head_groups, fit
+from saliqa.train import TrainConfig, TrainResult, body_head_groups, fit, progress_bars
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
@@ -1340,7 +1340,7 @@ def predict_views(
             torch.inference_mode(),
             torch.autocast(device_type=dev.type, dtype=torch.bfloat16, enabled=use_amp),
         ):
-            for batch in tqdm(loader, desc="predict", disable=not progress, leave=False):
+            for batch in tqdm(loader, desc="predict", disable=not (progress and progress_bars()), leave=False):
                 x = batch["image"].to(dev, non_blocking=True).float().div_(255.0)
                 if channels_last:
                     x = x.contiguous(memory_format=torch.channels_last)

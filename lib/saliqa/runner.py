@@ -129,7 +129,8 @@ def run_notebook(
         "--log-level",
         "WARNING",
     ]
-    env = dict(os.environ, MPLBACKEND="Agg", PYDEVD_DISABLE_FILE_VALIDATION="1")
+    # no tqdm bars in headless runs (each update would be stored in the report); summaries stay
+    env = dict(os.environ, MPLBACKEND="Agg", PYDEVD_DISABLE_FILE_VALIDATION="1", SALIQA_PROGRESS_BARS="0")
     status, message = "ok", ""
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=total_timeout, env=env)

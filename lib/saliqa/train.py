@@ -84,6 +84,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from torch import nn
 
 __all__ = [
+    "progress_bars",
+    "PROGRESS_BARS_ENV",
     "TrainConfig",
     "TrainResult",
     "EpochEnd",
@@ -309,6 +311,19 @@ class TrainResult:
 # --------------------------------------------------------------------------------------------
 # small public helpers
 # --------------------------------------------------------------------------------------------
+
+
+PROGRESS_BARS_ENV = "SALIQA_PROGRESS_BARS"
+"""Environment variable: ``0`` turns the tqdm bars off (the per-epoch summary lines stay)."""
+
+
+def progress_bars() -> bool:
+    """Whether tqdm bars are drawn: not when ``$SALIQA_PROGRESS_BARS`` is ``0``.
+
+    The runner sets it for headless papermill runs, where every bar update would be stored in
+    the executed notebook and fill the HTML report; the one-line summary per epoch is kept.
+    """
+    return os.environ.get(PROGRESS_BARS_ENV, "1") != "0"
 
 
 def default_forward(model: nn.Module, batch: Mapping[str, Any], image_key: str = "image") -> Any:
@@ -928,7 +943,7 @@ def predict(
         dataset, batch_size, None, workers=workers, pin=dev.type == "cuda", drop_last=False, generator=None, config=cfg
     )
     fwd = forward_fn or (lambda m, b: default_forward(m, b, cfg.image_key))
-    bar = tqdm(total=len(loader), desc="predict", disable=not progress, file=sys.stderr)
+    bar = tqdm(total=len(loader), desc="predict", disable=not (progress and progress_bars()), file=sys.stderr)
     try:
         res = _run_eval(
             model, loader, _Batcher(dev, cfg, cl), fwd, score_fn, None, cfg.target_key, amp, bar, grad=eval_grad
@@ -1333,7 +1348,7 @@ def fit(
             bar = tqdm(
                 total=steps,
                 desc=f"epoch {epoch + 1}/{cfg.epochs}",
-                disable=not (progress and is_main),
+                disable=not (progress and is_main and progress_bars()),
                 file=sys.stderr,
                 leave=False,
                 mininterval=1.0,
@@ -1386,7 +1401,7 @@ def fit(
                 vbar = tqdm(
                     total=len(val_loader),
                     desc="validate",
-                    disable=not (progress and is_main),
+                    disable=not (progress and is_main and progress_bars()),
                     file=sys.stderr,
                     leave=False,
                     mininterval=1.0,
