@@ -25,6 +25,27 @@ def require(path: Path) -> Path:
     return path
 
 
+def tid2013_calibration(shared_data: Path, names) -> tuple:
+    """The TID2013 calibration set: official metric values (rows: metric) and ``{name: (ref, dist)}`` uint8 RGB.
+
+    Skips the calling test with a reason when a file is missing.
+    """
+    import numpy as np
+    import pandas as pd
+    from PIL import Image
+
+    root = shared_data / "tid2013-calibration" / "ResultsCalibra"
+    official = pd.read_csv(require(root / "results_official.csv"), index_col=0)
+    pairs = {
+        name: (
+            np.asarray(Image.open(require(root / "ref_dir" / name))),
+            np.asarray(Image.open(require(root / "dist_dir" / name))),
+        )
+        for name in names
+    }
+    return official, pairs
+
+
 def notebook_kernel() -> str:
     """The Jupyter kernel the notebooks run on: ``saliqa`` when registered, else ``python3``."""
     from jupyter_client.kernelspec import find_kernel_specs

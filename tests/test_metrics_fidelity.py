@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import tid2013_calibration
 
 from saliqa.metrics import fidelity as F
 
@@ -40,27 +41,10 @@ def _texture(shape: tuple[int, ...], seed: int = 0) -> np.ndarray:
     return np.clip(base + noise, 10, 245).round().astype(np.uint8)
 
 
-def _require(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(f"required data file not found: {path}")
-    return path
-
-
 @pytest.fixture(scope="module")
 def calib(shared_data: Path) -> tuple[pd.DataFrame, dict[str, tuple[np.ndarray, np.ndarray]]]:
-    """Official values (rows: metric) and the 5 (ref, dist) uint8 RGB pairs."""
-    from PIL import Image
-
-    root = shared_data / "tid2013-calibration" / "ResultsCalibra"
-    official = pd.read_csv(_require(root / "results_official.csv"), index_col=0)
-    pairs = {
-        name: (
-            np.asarray(Image.open(_require(root / "ref_dir" / name))),
-            np.asarray(Image.open(_require(root / "dist_dir" / name))),
-        )
-        for name in PAIRS
-    }
-    return official, pairs
+    """Official values (rows: metric) and the 5 (ref, dist) uint8 RGB pairs (conftest.tid2013_calibration)."""
+    return tid2013_calibration(shared_data, PAIRS)
 
 
 # --------------------------------------------------------------------------- official MATLAB values
