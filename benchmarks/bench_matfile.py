@@ -29,10 +29,8 @@ from __future__ import annotations
 
 import argparse
 import platform
-import statistics
 import subprocess
 import sys
-import time
 import types
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -41,6 +39,7 @@ from typing import Any
 import numpy as np
 import scipy
 from scipy.io import loadmat
+from timing import timed
 
 REPO = Path(__file__).resolve().parents[1]
 READER_COMMIT = "4bab784"
@@ -61,16 +60,6 @@ def handwritten_reader() -> Callable[..., dict[str, Any]]:
     module = types.ModuleType("saliqa_osie_handwritten")
     exec(compile(source, f"osie.py@{READER_COMMIT}", "exec"), module.__dict__)  # noqa: S102 (our own code)
     return lambda path, skip=(): module._read_mat(Path(path), skip=skip, engine="native")
-
-
-def timed(fn: Callable[[], Any], repeats: int) -> tuple[float, Any]:
-    """Median wall time (s) of ``repeats`` calls, and the last result."""
-    times, out = [], None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
 
 
 def same(a: Any, b: Any, where: str = "") -> None:

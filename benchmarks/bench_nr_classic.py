@@ -13,28 +13,16 @@ times (median of repeats, ms per picture):
 from __future__ import annotations
 
 import platform
-import statistics
 import sys
-import time
 import warnings
-from collections.abc import Callable
-from typing import Any
 
 import numpy as np
+from timing import timed
 
 from saliqa import paths
 from saliqa.models import nr_classic as NR
 
 REPEATS = 5
-
-
-def timed(fn: Callable[[], Any], repeats: int = REPEATS) -> float:
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def pictures() -> tuple[list[np.ndarray], str]:
@@ -55,8 +43,8 @@ def main() -> None:
     n = len(imgs)
     print(f"python {sys.version.split()[0]}, numpy {np.__version__}, {platform.machine()}; {n} pictures from {source}")
     print(f"picture size {imgs[0].shape}")
-    ref = timed(lambda: NR.brisque_features(imgs)) / n
-    fast = timed(lambda: NR.brisque_features(imgs, filtering="fast")) / n
+    ref = timed(lambda: NR.brisque_features(imgs), REPEATS)[0] / n
+    fast = timed(lambda: NR.brisque_features(imgs, filtering="fast"), REPEATS)[0] / n
     print(f"brisque_features reference: {1e3 * ref:7.1f} ms/picture")
     print(f"brisque_features fast     : {1e3 * fast:7.1f} ms/picture  (reference / fast = {ref / fast:.2f}x)")
     try:
@@ -76,16 +64,16 @@ def main() -> None:
                 h = cv2.resize(g, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_CUBIC)
                 pkg.calculate_brisque_features(h, kernel_size=7, sigma=7 / 6)
 
-        t_pkg = timed(package_features) / n
+        t_pkg = timed(package_features, REPEATS)[0] / n
         print(
             f"brisque package features  : {1e3 * t_pkg:7.1f} ms/picture  "
             f"(package / reference = {t_pkg / ref:.2f}x, package / fast = {t_pkg / fast:.2f}x)"
         )
     except ImportError:
         print("brisque package not installed: no comparison")
-    t_nf = timed(lambda: [NR.niqe_features(im) for im in imgs]) / n
+    t_nf = timed(lambda: [NR.niqe_features(im) for im in imgs], REPEATS)[0] / n
     model = NR.load_niqe_model()
-    t_nq = timed(lambda: [NR.niqe(im, model) for im in imgs]) / n
+    t_nq = timed(lambda: [NR.niqe(im, model) for im in imgs], REPEATS)[0] / n
     print(f"niqe_features             : {1e3 * t_nf:7.1f} ms/picture (20 blocks of 96 + 20 of 48)")
     print(f"niqe (features + distance): {1e3 * t_nq:7.1f} ms/picture")
 

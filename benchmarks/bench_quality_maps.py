@@ -20,27 +20,14 @@ from __future__ import annotations
 
 import argparse
 import platform
-import statistics
 import sys
-import time
-from collections.abc import Callable
-from typing import Any
 
 import torch
+from timing import timed
 
 from saliqa.canvas import pad_to_canvas
 from saliqa.models.paq2piq import RoIPoolModel
 from saliqa.quality_maps import block_boxes, predict_block_scores, predict_block_scores_loop
-
-
-def timed(fn: Callable[[], Any], repeats: int) -> tuple[float, Any]:
-    """Median wall time (s) of ``repeats`` calls, and the last result."""
-    times, out = [], None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
 
 
 @torch.no_grad()

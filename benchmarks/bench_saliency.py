@@ -16,16 +16,15 @@ from __future__ import annotations
 
 import os
 import platform
-import statistics
 import sys
 import time
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 import scipy
 import torch
 from scipy import ndimage
+from timing import timed
 
 from saliqa.metrics import saliency as M
 from saliqa.metrics import saliency_torch as T
@@ -34,18 +33,6 @@ from saliqa.saliency import centre_prior, fixation_map, pixels_per_degree, salie
 H, W = 1080, 1920
 N_POINTS = 500
 SEED = 0
-
-
-def timed(fn: Callable[[], Any], repeats: int, sync: Callable[[], None] = lambda: None) -> tuple[float, Any]:
-    """Median wall time (s) of ``repeats`` calls, and the last result."""
-    times, out = [], None
-    for _ in range(repeats):
-        sync()
-        t0 = time.perf_counter()
-        out = fn()
-        sync()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
 
 
 def naive_saliency_map(points: np.ndarray, shape: tuple[int, int], sigma: float) -> np.ndarray:
