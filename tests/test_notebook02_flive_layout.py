@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 from conftest import notebook_kernel
 from PIL import Image
+from test_datasets_flive import _wide_rows
 
 from saliqa import patches as P
 from saliqa import paths, runner
@@ -28,21 +29,9 @@ pytestmark = pytest.mark.notebook
 CANVAS = 160
 
 
-def _labels640_row(name: str, size: tuple[int, int], boxes: np.ndarray, mos: float, mos_patch) -> dict:
-    w, h = size
-    row: dict = {"name_patch": f"patches/{Path(name).name}"}
-    for k in (1, 2, 3):
-        left, top, right, bottom = (int(v) for v in boxes[k - 1])
-        row.update({
-            f"mos_patch_{k}": float(mos_patch[k - 1]), f"width_patch_{k}": right - left,
-            f"height_patch_{k}": bottom - top, f"top_patch_{k}": top, f"left_patch_{k}": left,
-            f"bottom_patch_{k}": bottom, f"right_patch_{k}": right,
-        })  # fmt: skip
-    row.update({
-        "mos_image": mos, "name_image": name, "width_image": w, "height_image": h,
-        "top_image": 0, "left_image": 0, "bottom_image": h, "right_image": w,
-    })  # fmt: skip
-    return row
+def _label_rows(rows: list[tuple]) -> pd.DataFrame:
+    """labels640-style wide rows from (name, (w, h), boxes, mos, patch mos) tuples (test_datasets_flive's writer)."""
+    return _wide_rows(*(list(col) for col in zip(*rows)))
 
 
 def write_flive_layout(root: Path, real: Path | None, n_synthetic: int = 40, seed: int = 0) -> Path:
@@ -63,7 +52,7 @@ def write_flive_layout(root: Path, real: Path | None, n_synthetic: int = 40, see
                 size = im.size
             mos = float(rng.uniform(30, 80))
             boxes = g.sort_values("patch_index")[["left", "top", "right", "bottom"]].to_numpy()
-            test_rows.append(_labels640_row(image_id, size, boxes, mos, mos + rng.normal(0, 5, 3)))
+            test_rows.append((image_id, size, boxes, mos, mos + rng.normal(0, 5, 3)))
             names.append(image_id)
             mos_all.append(mos)
     contents = builtin.contents(min(n_synthetic, builtin.max_contents()), size=(120, 160), seed=seed)
@@ -81,14 +70,14 @@ def write_flive_layout(root: Path, real: Path | None, n_synthetic: int = 40, see
                 db / flive.patch_file_name(name, k), quality=95
             )
         mos = 20 + 0.6 * quality + float(rng.normal(0, 3))
-        row = _labels640_row(name, (int(w), int(h)), boxes, mos, mos + rng.normal(0, 4, 3))
+        row = (name, (int(w), int(h)), boxes, mos, mos + rng.normal(0, 4, 3))
         (test_rows if max(w, h) > CANVAS else padded_rows).append(row)
         names.append(name)
         mos_all.append(mos)
     # as the release: labels640.csv = the test pictures (a side over the canvas), labels=640_padded.csv
     # = the training and validation pictures (is_valid marks validation)
-    pd.DataFrame(test_rows).to_csv(db / "labels640.csv", index=False)
-    padded = pd.DataFrame(padded_rows)
+    _label_rows(test_rows).to_csv(db / "labels640.csv", index=False)
+    padded = _label_rows(padded_rows)
     padded["is_valid"] = np.arange(len(padded)) % 4 == 0
     padded.to_csv(db / "labels=640_padded.csv", index=False)
     pd.DataFrame({"name": names, "mos": mos_all}).to_csv(db / "labels_image.csv", index=False)
