@@ -15,6 +15,7 @@ the LeRF and MoRF curves (positive when masking the relevant pixels hurts more).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -165,7 +166,12 @@ def masking_summary(curves: pd.DataFrame) -> pd.DataFrame:
     for (name, fill), g in curves.groupby(["explanation", "fill"], sort=False):
         lerf = g.loc[g["order"] == "lerf"].sort_values("fraction")
         morf = g.loc[g["order"] == "morf"].sort_values("fraction")
-        rows.append({"explanation": name, "fill": fill, "area_lerf_minus_morf": area_between(lerf, morf)})
+        try:
+            area = area_between(lerf, morf)
+        except ValueError as err:  # e.g. constant predictions at every level: reported, not raised
+            warnings.warn(f"masking area of {name} / {fill} is undefined: {err}", stacklevel=2)
+            area = float("nan")
+        rows.append({"explanation": name, "fill": fill, "area_lerf_minus_morf": area})
     return pd.DataFrame(rows)
 
 

@@ -21,6 +21,7 @@ notebook and any pyiqa model at hand, then ranks them by SROCC, PLCC and FracCP
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -184,4 +185,12 @@ def table3_all(
         pred = pd.Series(model_scores(model, paths, size), index=images["image_id"].to_numpy())
         scores = bench.with_predictions(scores, label, pred)
         types[label] = "NR (ours)" if label in trained else "NR"
-    return bench.table3(scores, images["mos"].to_numpy(), images["content_id"].to_numpy(), types=types)
+    constant = [c for c in scores.columns if c in types and np.ptp(scores[c].to_numpy(dtype=float)) == 0]
+    if constant:  # correlations are undefined: reported as NaN rows, not dropped silently
+        warnings.warn(f"Table III: constant scores from {constant}; their rows are NaN", stacklevel=2)
+    kept = scores.drop(columns=constant)
+    table = bench.table3(kept, images["mos"].to_numpy(), images["content_id"].to_numpy(), types=types)
+    nan_rows = pd.DataFrame(
+        {"method": constant, "type": [types[c] for c in constant], "SROCC": np.nan, "PLCC": np.nan, "FracCP": np.nan}
+    )
+    return pd.concat([table, nan_rows], ignore_index=True) if constant else table

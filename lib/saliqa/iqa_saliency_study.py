@@ -33,6 +33,7 @@ import hashlib
 import json
 import logging
 import os
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -258,6 +259,9 @@ def iqa_metrics(model: DualTaskIQA, data: IQAData, split: str = "test", *, devic
     model.to("cpu")
     pred = table["pred"].to_numpy()
     mos = rows["mos"].to_numpy(dtype=float)[table["index"].to_numpy()]
+    if np.ptp(pred) == 0:  # e.g. an untrained or collapsed model: correlations are undefined
+        warnings.warn(f"{model.label}: constant predictions on {split!r}; SROCC / PLCC set to NaN", stacklevel=2)
+        return {"srocc": float("nan"), "plcc": float("nan"), "n": int(pred.size)}
     return {"srocc": srcc(pred, mos), "plcc": plcc(pred, mos), "n": int(pred.size)}
 
 
