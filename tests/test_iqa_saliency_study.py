@@ -261,3 +261,21 @@ def test_table3_gains_from_a_hand_table():
     assert gains == pytest.approx(
         {"table3_ew_psnr_gain": 0.1, "table3_ew_ssim_gain": 0.05, "table3_ew_psnr_fraccp_gain": 0.1}
     )
+
+
+def test_osie_all_700_stimuli_and_the_held_out_subset(shared_data):
+    from saliqa.datasets import osie
+
+    root = shared_data / "osie"
+    if not (root / "data" / "eye" / "fixations.mat").is_file():
+        pytest.skip("OSIE eye fixations not in the shared data")
+    images = osie.load_images(root, image_ids="all")
+    assert len(images) == osie.N_IMAGES == 700 and set(images["width"]) == {800}
+    with pytest.raises(ValueError, match="image_ids"):
+        osie.load_images(root, image_ids="some")
+    fs = isd.fixation_set(shared_data, held_out="subset", max_train=50, seed=0)
+    assert fs.real and fs.name == "OSIE"
+    assert sorted(fs.test_ids) == sorted(osie.subset_ids(root)) and len(fs.train_ids) == 50
+    assert not set(fs.train_ids) & set(fs.test_ids)
+    im, fx = fs.subset(fs.test_ids[:3])
+    assert list(im["image_id"]) == fs.test_ids[:3] and set(fx["image_id"]) == set(fs.test_ids[:3])

@@ -310,7 +310,7 @@ def fixation_set(
     if root is not None and root.is_dir():
         from saliqa.datasets import osie
 
-        images = osie.load_images(root)
+        images = osie.load_images(root, image_ids="all")
         fixations = osie.load_fixations(root, sources=("eye",))
         ids = images["image_id"].astype(str).tolist()
         test_ids = sp.split_ids(ids, held_out=held_out, subset=osie.subset_ids(root), seed=seed)[1]

@@ -33,10 +33,10 @@ Coordinate conventions (canonical tables: 0-based, x = column, y = row, pixel ce
   reached (no 0, nothing above 600 / 800), and ``computeMouseFixationMaps.m`` feeds them to
   ``sub2ind([h w], coord(:,1), coord(:,2))``. So ``x0 = coord[:, 1] - 1``, ``y0 = coord[:, 0] - 1``.
 
-Counts on the shared copy: 100 stimuli (all 800 x 600); eye: 700 images, 15 observers each,
-98,321 fixations (13,975 on the 100-image subset); mouse AMT: 100 images, 1,255,451 samples from
-755 distinct ``subj`` numbers (about 97 per image; the numbers recur across images, so they look
-like global worker indices); mouse lab: 100 images, 143,859 samples from 16 observers.
+Counts on the shared copy: 700 stimuli (all 800 x 600; ``SUBSET_IDS.txt`` names 100 of them);
+eye: 700 images, 15 observers each, 98,321 fixations (13,975 on the 100-image subset); mouse AMT:
+100 images, 1,255,451 samples from 755 distinct ``subj`` numbers (about 97 per image; the numbers
+recur across images, so they look like global worker indices); mouse lab: 100 images, 143,859 samples from 16 observers.
 
 Points outside the image: none in the shared copy after conversion. ``outside="clip"`` is the
 default here because it mirrors the authors' own map code (which clamps to the image); any
@@ -70,6 +70,7 @@ __all__ = [
     "OutsideImageWarning",
     "subset_ids",
     "load_images",
+    "N_IMAGES",
     "load_fixations",
     "restrict_to_image",
 ]
@@ -89,6 +90,10 @@ LAYOUT = """osie/
 
 Outside = Literal["clip", "drop", "raise"]
 _OUTSIDE = ("clip", "drop", "raise")
+
+
+N_IMAGES = 700
+"""OSIE's stimuli: ``1001.jpg`` .. ``1700.jpg``, all 800 x 600."""
 
 
 class OutsideImageWarning(UserWarning):
@@ -205,18 +210,21 @@ def subset_ids(root: str | os.PathLike[str]) -> list[str]:
     return ids
 
 
-def load_images(root: str | os.PathLike[str]) -> pd.DataFrame:
+def load_images(root: str | os.PathLike[str], image_ids: str = "subset") -> pd.DataFrame:
     """The OSIE stimuli at hand as a canonical ``images`` table.
 
     Parameters
     ----------
     root : path
         The ``osie/`` folder (layout in the module docstring).
+    image_ids : {"subset", "all"}
+        ``"subset"`` (default): the ids of ``SUBSET_IDS.txt``, in that order; ``"all"``: the 700
+        OSIE stimuli ``1001`` .. ``1700`` (every file must be present).
 
     Returns
     -------
     DataFrame
-        One row per id of ``SUBSET_IDS.txt`` (100 in the shared copy), in that order:
+        One row per id (``image_ids="subset"``: those of ``SUBSET_IDS.txt``, in that order):
         ``image_id`` (the OSIE number as a string, e.g. ``"1001"``), ``path`` (absolute path of
         ``data/stimuli/<id>.jpg``), ``width``/``height`` read from the file (800 x 600),
         ``content_id`` = ``image_id``, ``distortion`` = ``"none"``, ``level`` = NaN (undistorted
@@ -229,14 +237,16 @@ def load_images(root: str | os.PathLike[str]) -> pd.DataFrame:
         few named).
     """
     base = _root(root)
-    ids = subset_ids(base)
+    if image_ids not in ("subset", "all"):
+        raise ValueError(f"image_ids must be 'subset' or 'all', got {image_ids!r}")
+    ids = subset_ids(base) if image_ids == "subset" else [str(i) for i in range(1001, 1001 + N_IMAGES)]
     folder = base / "data" / "stimuli"
     return image_table(
         ids,
         [folder / f"{i}.jpg" for i in ids],
         dataset="osie",
         origin=str(folder),
-        what="OSIE stimulus file listed in SUBSET_IDS.txt",
+        what="OSIE stimulus file listed in SUBSET_IDS.txt" if image_ids == "subset" else "OSIE stimulus file",
         hint=f"expected layout:\n{LAYOUT}",
     )
 
