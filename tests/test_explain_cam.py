@@ -395,3 +395,18 @@ def test_bad_input_raises_clear_errors(images):
     with pytest.raises(ValueError, match="ran 2 times"):
         cam(twice, images, twice.target_layer)
     assert len(twice.target_layer._forward_hooks) == 0
+
+
+def test_rotation_padding_changes_only_the_filled_corners(images):
+    """``padding`` fills the rotated inputs' corners; with no rotation it has no effect."""
+    torch.manual_seed(0)
+    model = _tiny()
+    layer = model.target_layer
+    zeros = cam(model, images, layer, augment=(10.0,), eigen_smooth=False)
+    border = cam(model, images, layer, augment=(10.0,), eigen_smooth=False, padding="border")
+    assert zeros.shape == border.shape and torch.isfinite(border).all()
+    assert not torch.allclose(zeros, border)
+    plain = cam(model, images, layer, augment=None, eigen_smooth=False)
+    assert torch.equal(plain, cam(model, images, layer, augment=None, eigen_smooth=False, padding="reflection"))
+    with pytest.raises(ValueError, match="padding"):
+        cam(model, images, layer, padding="wrap")

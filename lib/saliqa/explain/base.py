@@ -57,7 +57,7 @@ from typing import TYPE_CHECKING, Literal
 from saliqa.checks import check_choice, check_int, check_positive, check_shape
 from saliqa.explain.gradcam import gradcam_products
 from saliqa.explain.hirescam import hirescam_products
-from saliqa.explain.smoothing import SIGNS, Sign, as_angles, eigen_projection, rotate
+from saliqa.explain.smoothing import PADDINGS, SIGNS, Padding, Sign, as_angles, eigen_projection, rotate
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
@@ -311,6 +311,7 @@ class CAM:
         eigen_sign: Sign = "align",
         eps: float = SCALE_EPS,
         channels_last: bool = True,
+        padding: Padding = "zeros",
     ) -> torch.Tensor:
         """Maps for ``images``; the parameters and pipeline of :func:`cam` (module docstring)."""
         import torch
@@ -319,6 +320,7 @@ class CAM:
         angles = as_angles(augment)
         batch_size = check_int(batch_size, "batch_size", low=1)
         check_choice(eigen_sign, "eigen_sign", SIGNS)
+        check_choice(padding, "padding", PADDINGS)
         eps = check_positive(eps, "eps")
         n, _, height, width = images.shape
         size = (height, width) if output_size is None else check_shape(output_size, "output_size")
@@ -327,7 +329,7 @@ class CAM:
         for start in range(0, n, batch_size):
             chunk = images[start : start + batch_size].to(device)
             out[start : start + chunk.shape[0]] = self._chunk(
-                chunk, angles, eigen_smooth, size, eigen_sign, eps, channels_last
+                chunk, angles, eigen_smooth, size, eigen_sign, eps, channels_last, padding
             ).cpu()
         return out
 
@@ -340,13 +342,14 @@ class CAM:
         eigen_sign: Sign,
         eps: float,
         channels_last: bool,
+        padding: Padding = "zeros",
     ) -> torch.Tensor:
         import torch
 
         m = x.shape[0]
         if angles:
             angle_t = torch.tensor(angles, dtype=torch.float64).repeat_interleave(m)  # sample a*m + i
-            x = rotate(x.repeat(len(angles), 1, 1, 1), angle_t)
+            x = rotate(x.repeat(len(angles), 1, 1, 1), angle_t, padding)
         activations, grads, _ = self.activations_and_gradients(x, channels_last)
         weighted = self._products(activations, grads)
         raw = eigen_projection(weighted, eigen_sign) if eigen_smooth else weighted.sum(dim=1)
@@ -371,6 +374,7 @@ def cam(
     eigen_sign: Sign = "align",
     eps: float = SCALE_EPS,
     channels_last: bool = True,
+    padding: Padding = "zeros",
 ) -> torch.Tensor:
     """Class-activation maps of a single-output model, smoothed as in seed 002 Sec. III-A.
 
@@ -402,6 +406,11 @@ def cam(
         Regulariser of the min-max scaling (pytorch-grad-cam's 1e-7).
     channels_last
         Pass the inputs in ``channels_last`` memory format (faster; same values to rounding).
+    padding
+        Fill of the rotated inputs where the source falls outside the image: ``"zeros"``
+        (default, as rotating with torchvision / ttach: black wedges in the corners), or
+        ``"border"`` / ``"reflection"`` (no artificial black corners, which an IQA model may
+        read as a distortion); the de-rotated maps are always zero-filled.
 
     Returns
     -------
@@ -425,4 +434,5 @@ def cam(
         eigen_sign=eigen_sign,
         eps=eps,
         channels_last=channels_last,
+        padding=padding,
     )
