@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["atomic_write_text", "atomic_write_bytes", "write_json", "to_jsonable"]
+__all__ = ["atomic_write_text", "atomic_write_bytes", "write_json", "to_jsonable", "read_manifest"]
 
 
 def _umask() -> int:
@@ -73,3 +73,24 @@ def to_jsonable(value: Any) -> Any:
 def write_json(path: str | os.PathLike[str], obj: Any) -> Path:
     """Write ``obj`` as indented JSON, atomically."""
     return atomic_write_text(path, json.dumps(to_jsonable(obj), indent=2, sort_keys=False) + "\n")
+
+
+def read_manifest(folder: str | os.PathLike[str], config_key: str, seed: int) -> dict[str, Any] | None:
+    """A cache folder's ``manifest.json`` when it is for ``config_key`` and ``seed``, else None.
+
+    The builtin generators write their files first and ``manifest.json`` last (atomically), so a
+    folder with a matching manifest is complete; a missing, unreadable or foreign manifest means
+    "regenerate".
+    """
+    import json
+
+    manifest = Path(folder) / "manifest.json"
+    if not manifest.is_file():
+        return None
+    try:
+        meta = json.loads(manifest.read_text())
+    except ValueError:
+        return None
+    if not isinstance(meta, dict) or meta.get("config_key") != config_key or meta.get("seed") != seed:
+        return None
+    return meta

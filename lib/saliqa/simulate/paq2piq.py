@@ -140,7 +140,7 @@ from saliqa import distortions, paths
 from saliqa.checks import check_int, check_positive, check_probability, check_real, check_seed, is_real
 from saliqa.datasets import builtin
 from saliqa.datasets.tables import validate
-from saliqa.io import atomic_write_bytes, atomic_write_text
+from saliqa.io import atomic_write_bytes, atomic_write_text, read_manifest
 from saliqa.metrics.correlation import plcc, srcc
 from saliqa.metrics.fidelity import ssim
 from saliqa.patches import PATCH_FRACTIONS, patch_table, sample_patch_boxes
@@ -973,14 +973,8 @@ def _write_tables(folder: Path, tables: Mapping[str, pd.DataFrame], manifest: Ma
 
 def _read_tables(folder: Path, config: Paq2piqConfig, seed: int) -> dict[str, pd.DataFrame] | None:
     """The cached tables, or None when the folder is incomplete or from another configuration."""
-    manifest = folder / "manifest.json"
-    if not manifest.is_file():
-        return None
-    try:
-        meta = json.loads(manifest.read_text())
-    except ValueError:
-        return None
-    if meta.get("config_key") != config.key() or meta.get("seed") != seed:
+    meta = read_manifest(folder, config.key(), seed)
+    if meta is None:
         return None
     if not all((folder / f"{name}.csv").is_file() for name in _TABLES):
         return None

@@ -101,7 +101,7 @@ from saliqa import paths
 from saliqa.checks import check_int, check_positive, check_probability, check_real, check_seed, check_shape
 from saliqa.datasets import builtin
 from saliqa.datasets.tables import validate
-from saliqa.io import atomic_write_bytes, atomic_write_text
+from saliqa.io import atomic_write_bytes, atomic_write_text, read_manifest
 from saliqa.simulate.density import free_viewing_density, local_std, luminance
 
 __all__ = [
@@ -709,14 +709,7 @@ def _versions_of(
 
 
 def _read_cached(folder: Path, config: SacidConfig, seed: int) -> pd.DataFrame | None:
-    manifest = folder / "manifest.json"
-    if not manifest.is_file() or not (folder / "images.csv").is_file():
-        return None
-    try:
-        meta = json.loads(manifest.read_text())
-    except ValueError:
-        return None
-    if meta.get("config_key") != config.key() or meta.get("seed") != seed:
+    if read_manifest(folder, config.key(), seed) is None or not (folder / "images.csv").is_file():
         return None
     table = pd.read_csv(folder / "images.csv", keep_default_na=False, na_values=[""]).astype(_DTYPES)
     for col in _PATHS:
