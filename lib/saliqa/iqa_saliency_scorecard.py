@@ -19,9 +19,10 @@ __all__ = ["score", "table1_gains", "table2_changes", "table3_gains"]
 
 
 def _table1_rows(table1: pd.DataFrame, set_name: str) -> pd.DataFrame:
-    maps = table1.loc[set_name].index.get_level_values("maps")
-    level = "processed" if "processed" in set(maps) else "raw"
-    return table1.loc[(set_name, level)]
+    sets = table1.index.get_level_values("set")
+    maps = table1.index.get_level_values("maps")
+    level = "processed" if "processed" in set(maps[sets == set_name]) else "raw"
+    return table1[(sets == set_name) & (maps == level)].droplevel(["set", "maps"])
 
 
 def table1_gains(table1: pd.DataFrame, set_name: str) -> dict[str, float]:

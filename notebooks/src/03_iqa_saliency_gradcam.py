@@ -134,11 +134,11 @@ run = runs.start_run(
     "dual-task training keeps IQA accuracy and improves saliency (Table II); EW-PSNR / EW-SSIM beat PSNR / SSIM "
     "on saliency-aware compression (Table III)",
     seed_file="002_0c3394f0345b87dc.txt",
-    datasets=[
-        ("builtin" if data.simulated else "koniq"),
-        fixations.name.lower(),
-        *(s.name.lower() for s in extra_sets),
-    ],
+    datasets=list(
+        dict.fromkeys(
+            ["builtin" if data.simulated else "koniq", fixations.name.lower(), *(s.name.lower() for s in extra_sets)]
+        )
+    ),
 )
 print(runs.data_mode_banner(data_dir, simulated_observers=simulated))
 print("IQA pictures:", data.source)
@@ -169,7 +169,7 @@ predictor, predictor_history = sp.train_saliency_predictor(
     seed=seed, sigma_px=sigma[fixations.name], checkpoint_dir=predictor_ckpt, device=device,
 )  # fmt: skip
 print("predictor encoder weights:", predictor.weights)
-run.table(predictor_history, "predictor_history")
+_ = run.table(predictor_history, "predictor_history")
 sets = [iqa_saliency_study.eval_set(s, size, gt_size=gt_size, sigma_px=sigma[s.name]) for s in [fixations, *extra_sets]]
 train_gt, _ = sp.ground_truth(
     *fixations.subset(fixations.train_ids[:100]), out_size=gt_size, sigma_px=sigma[fixations.name]
@@ -215,8 +215,8 @@ results, models, history = iqa_saliency_study.run_dual_task(
     data, train_saliency, sets, variants=variants, repeats=repeats, backbone=backbone, config=config,
     sal_weight=sal_weight, cam_kwargs=cam_kwargs, checkpoint_root=ckpt_root, device=device,
 )  # fmt: skip
-print("backbone weights:", models[(variants[0], 0)].weights)
 run.table(history, "training_history")
+print("backbone weights:", models[(variants[0], 0)].weights)
 
 # %% [markdown]
 # ## Table I: saliency from IQA models vs the centre prior
@@ -259,7 +259,7 @@ grid_set = sets[0]
 k = min(4, len(grid_set.ids))
 grid_maps = {"proxy predictor": predictor_maps[grid_set.name][:k]}
 grid_maps |= {n: m[:k] for n, m in table1_maps[grid_set.name].items()}
-run.figure(iqa_saliency_study.saliency_grid(grid_set, grid_maps, k), "table1_maps")
+_ = run.figure(iqa_saliency_study.saliency_grid(grid_set, grid_maps, k), "table1_maps")
 
 # %% [markdown]
 # ## Table II: dual-task training
@@ -296,7 +296,7 @@ areas
 # ## Fig. 1: pictures, their saliency and CAM maps, and masked versions
 
 # %%
-run.figure(iqa_saliency_masking.figure1(masking, n_fig1), "fig1_examples")
+_ = run.figure(iqa_saliency_masking.figure1(masking, n_fig1), "fig1_examples")
 
 # %% [markdown]
 # ## Table III: saliency-aware compression (SACID or the builtin SACID-like set)
