@@ -279,3 +279,20 @@ def test_osie_all_700_stimuli_and_the_held_out_subset(shared_data):
     assert not set(fs.train_ids) & set(fs.test_ids)
     im, fx = fs.subset(fs.test_ids[:3])
     assert list(im["image_id"]) == fs.test_ids[:3] and set(fx["image_id"]) == set(fs.test_ids[:3])
+
+
+def test_constant_maps_are_scored_as_the_uniform_prediction_and_flagged():
+    from saliqa.metrics import saliency as sm
+
+    s = _eval_set()
+    maps = s.gt_maps.copy()
+    maps[1] = 0.0  # an all-zero ReLU'd GradCAM
+    per_image = s.score(maps)
+    assert list(per_image["constant"]) == [False, True, False]
+    assert per_image["cc"].iloc[1] == 0.0 and per_image["nss"].iloc[1] == 0.0
+    uniform = np.ones(s.gt_maps.shape[1:])
+    assert per_image["kld"].iloc[1] == pytest.approx(sm.kld(s.gt_maps[1], uniform))
+    assert per_image["sim"].iloc[1] == pytest.approx(sm.sim(s.gt_maps[1], uniform, minmax=False))
+    assert per_image["cc"].iloc[0] == pytest.approx(1.0)
+    t = study.table1({"m": per_image})
+    assert t["constant_maps"].iloc[0] == 1
