@@ -589,3 +589,28 @@ def test_a_gradcam_style_model_that_differentiates_in_forward() -> None:
         eval_grad=True,
     )
     assert np.isfinite(res.history["val_loss"]).all() and np.isfinite(res.history["val_srcc"]).all()
+
+
+def test_run_key_hashes_parts_in_order_then_sorted_settings():
+    import hashlib
+    import json
+
+    import numpy as np
+    import pandas as pd
+
+    from saliqa.train import TrainConfig, run_key, weight_settings
+
+    table = pd.DataFrame({"image_id": ["a", "b"], "mos": [1.0, 2.0]})
+    arr = np.arange(3, dtype=np.float64)
+    expected = hashlib.sha256()
+    expected.update(table.to_csv(index=False).encode())
+    expected.update(arr.tobytes())
+    expected.update(b"tag")
+    expected.update(json.dumps({"a": 1, "b": [2]}, sort_keys=True).encode())
+    assert run_key(table, arr, "tag", b=[2], a=1) == expected.hexdigest()[:16]
+    assert run_key(table, arr, "tag", a=1, b=[2]) != run_key(arr, table, "tag", a=1, b=[2])
+    with pytest.raises(ValueError, match="parts"):
+        run_key(3)
+    settings = weight_settings(TrainConfig(num_workers=4, epochs=3))
+    assert "num_workers" not in settings and settings["epochs"] == 3
+    assert settings == weight_settings(TrainConfig(num_workers=0, epochs=3))

@@ -263,12 +263,11 @@ class FixationSet:
 
         A folder shared by runs on other images or settings would resume the wrong predictor.
         """
-        import hashlib
         import json
 
-        digest = hashlib.sha256(json.dumps({"set": self.name, "train": sorted(self.train_ids)}).encode())
-        digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
-        return digest.hexdigest()[:16]
+        from saliqa.train import run_key
+
+        return run_key(json.dumps({"set": self.name, "train": sorted(self.train_ids)}), **settings)
 
     def subset(self, ids: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
         """``(images, fixations)`` of ``ids``, in that order."""

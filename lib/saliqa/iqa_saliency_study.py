@@ -30,7 +30,6 @@ Table III in :mod:`saliqa.iqa_saliency_sacid`.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import warnings
@@ -47,7 +46,7 @@ from numpy.typing import NDArray
 from saliqa.iqa_saliency_data import IQAData, iqa_dataset
 from saliqa.metrics.correlation import plcc, srcc
 from saliqa.models.iqa_saliency import VARIANT_LABELS, DualTaskIQA
-from saliqa.train import TrainConfig, TrainResult, fit, predict
+from saliqa.train import TrainConfig, TrainResult, fit, predict, run_key, weight_settings
 
 __all__ = [
     "DualTaskLoss",
@@ -55,7 +54,6 @@ __all__ = [
     "dual_score",
     "study_config",
     "train_variant",
-    "predict_scores",
     "iqa_metrics",
     "to_tensor",
     "model_saliency",
@@ -135,10 +133,7 @@ def study_config(**overrides: Any) -> TrainConfig:
 def _checkpoint_dir(root: str | os.PathLike[str] | None, data: IQAData, **settings: Any) -> Path | None:
     if root is None:
         return None
-    digest = hashlib.sha256()
-    digest.update(data.images[["image_id", "mos", "split"]].to_csv(index=False).encode())
-    digest.update(json.dumps({"size": list(data.size), **settings}, sort_keys=True, default=str).encode())
-    return Path(root) / digest.hexdigest()[:16]
+    return Path(root) / run_key(data.images[["image_id", "mos", "split"]], size=list(data.size), **settings)
 
 
 def train_variant(
@@ -199,7 +194,7 @@ def train_variant(
         data,
         variant=variant,
         backbone=backbone,
-        config=dataclass_dict(cfg),
+        config=weight_settings(cfg),
         sal_weight=sal_weight,
         saliency=None if sal is None else hashlib.sha256(np.ascontiguousarray(sal, dtype=np.float32)).hexdigest(),
     )
@@ -220,30 +215,12 @@ def train_variant(
     return trained, result
 
 
-def dataclass_dict(config: TrainConfig) -> dict[str, Any]:
-    """The fields of a :class:`TrainConfig` that change the trained weights (for checkpoint keys)."""
-    import dataclasses
-
-    skip = {"num_workers", "val_batch_size", "persistent_workers", "prefetch_factor"}
-    return {k: v for k, v in dataclasses.asdict(config).items() if k not in skip}
-
-
 def to_tensor(images: NDArray[np.uint8]) -> torch.Tensor:
     """``(N, H, W, 3)`` uint8 pictures as a float ``(N, 3, H, W)`` tensor on [0, 1]."""
     arr = np.asarray(images)
     if arr.ndim != 4 or arr.shape[-1] != 3 or arr.dtype != np.uint8:
         raise ValueError(f"images must be (N, H, W, 3) uint8; got {arr.shape} {arr.dtype}")
     return torch.from_numpy(arr).permute(0, 3, 1, 2).float().div_(255.0)
-
-
-def predict_scores(model: torch.nn.Module, images: NDArray[np.uint8], *, batch_size: int = 32) -> NDArray[np.float64]:
-    """Scores of ``(N, H, W, 3)`` uint8 pictures (already at the model's input size), batched, on the CPU."""
-    model.eval()
-    out = []
-    with torch.inference_mode():
-        for start in range(0, len(images), batch_size):
-            out.append(model(to_tensor(images[start : start + batch_size])).float().numpy())
-    return np.concatenate(out).astype(np.float64) if out else np.zeros(0)
 
 
 def iqa_metrics(model: DualTaskIQA, data: IQAData, split: str = "test", *, device: str = "auto") -> dict[str, float]:

@@ -656,14 +656,11 @@ def checkpoint_folder(root: str | os.PathLike[str], data: StudyData, **settings:
     The key hashes the pictures (``image_id``, ``mos``, ``split``), the patch MOS, the canvas and
     ``settings`` (models, backbone, epochs, batch, learning rates, seed, ...: any JSON-able values).
     """
-    import hashlib
-    import json
+    from saliqa.train import run_key
 
-    digest = hashlib.sha256()
-    digest.update(data.images[["image_id", "mos", "split"]].to_csv(index=False).encode())
-    digest.update(np.nan_to_num(data.patch_mos, nan=-1.0).tobytes())
-    digest.update(json.dumps({"canvas": list(data.canvas), **settings}, sort_keys=True, default=str).encode())
-    return Path(root) / digest.hexdigest()[:16]
+    pictures = data.images[["image_id", "mos", "split"]]
+    patch_mos = np.nan_to_num(data.patch_mos, nan=-1.0)
+    return Path(root) / run_key(pictures, patch_mos, canvas=list(data.canvas), **settings)
 
 
 def study_config(**overrides: Any) -> TrainConfig:

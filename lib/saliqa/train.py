@@ -96,6 +96,8 @@ __all__ = [
     "fit",
     "predict",
     "evaluate",
+    "run_key",
+    "weight_settings",
     "body_head_groups",
     "picture_score",
     "mse_loss",
@@ -550,6 +552,39 @@ def _set_rng_state(state: Mapping[str, Any]) -> None:
 
 def _config_dict(config: TrainConfig) -> dict[str, Any]:
     return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(config).items()}
+
+
+def weight_settings(config: TrainConfig) -> dict[str, Any]:
+    """The fields of ``config`` that change the trained weights (all but the runtime ones, e.g. ``num_workers``).
+
+    For checkpoint-folder keys (:func:`run_key`): runs that differ only in these runtime fields may
+    share a folder, as :func:`fit`'s resume check allows.
+    """
+    return {k: v for k, v in asdict(config).items() if k not in _RUNTIME_FIELDS}
+
+
+def run_key(*parts: pd.DataFrame | np.ndarray | str, **settings: Any) -> str:
+    """16 hex digits naming a checkpoint folder for the data ``parts`` and the ``settings``.
+
+    SHA-256 over each part in order (a table as its CSV without index, an array as its raw bytes,
+    a string as UTF-8), then the settings as sorted-key JSON (``default=str``). A folder shared by
+    runs on other data or settings would resume the wrong model, hence the key.
+    """
+    import hashlib
+    import json
+
+    digest = hashlib.sha256()
+    for part in parts:
+        if isinstance(part, pd.DataFrame):
+            digest.update(part.to_csv(index=False).encode())
+        elif isinstance(part, np.ndarray):
+            digest.update(part.tobytes())
+        elif isinstance(part, str):
+            digest.update(part.encode())
+        else:
+            raise ValueError(f"run_key parts must be DataFrames, arrays or strings, got {type(part).__name__}")
+    digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
+    return digest.hexdigest()[:16]
 
 
 def _check_config(saved: Mapping[str, Any], config: TrainConfig, origin: str) -> None:
